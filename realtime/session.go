@@ -1,0 +1,376 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"livedash"
+)
+
+// session is one client connection, whatever its transport. Its read side runs in one goroutine
+// (the transport's handler); its write side is a goroutine that exists only while messages are
+// queued, so an idle connection costs one goroutine.
+type session struct {
+	hub       *Hub
+	id        string
+	t         transport
+	ip        netip.Addr
+	connected time.Time
+	lastSeen  atomic.Int64 // unix nanos of the last inbound message
+	nextPing  int64        // unix nanos; owned by the sweeper
+	principal atomic.Pointer[livedash.Principal]
+
+	// Owned by the read side.
+	subs     map[string]bool // canonical channel -> subscribed
+	implicit map[string]bool
+	bucket   tokenBucket
+	strikes  int
+
+	mu          sync.Mutex
+	queue       []*outMsg
+	spare       []*outMsg
+	writing     bool
+	closed      bool
+	closeCode   int
+	closeReason string
+	done        chan struct{} // closed when the session starts closing
+}
+
+func (h *Hub) newSession(t transport, ip netip.Addr, p *livedash.Principal) *session {
+	now := h.now()
+	s := &session{
+		hub:       h,
+		id:        strconv.FormatUint(h.idSeq.Add(1), 36) + "-" + strconv.FormatInt(h.start.UnixNano()%1e9, 36),
+		t:         t,
+		ip:        ip,
+		connected: now,
+		nextPing:  now.Add(h.cfg.HeartbeatInterval).UnixNano(),
+		subs:      make(map[string]bool),
+		bucket:    newTokenBucket(h.cfg.MessageRate, h.cfg.MessageBurst, now),
+		done:      make(chan struct{}),
+	}
+	s.lastSeen.Store(now.UnixNano())
+	if p != nil {
+		s.principal.Store(p)
+	}
+	return s
+}
+
+// enqueue queues m for writing. A connection whose queue is full is a slow consumer: it is
+// disconnected, never waited for. force skips the bound, for replies and bounded history replays.
+func (s *session) enqueue(m *outMsg, force bool) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	if !force && len(s.queue) >= s.hub.cfg.SendQueueSize {
+		s.mu.Unlock()
+		s.hub.stats.slowConsumers.Add(1)
+		s.close(CloseSlowConsumer, "slow consumer: send queue full", false)
+		return
+	}
+	s.queue = append(s.queue, m)
+	start := !s.writing
+	s.writing = true
+	s.mu.Unlock()
+	if start {
+		go s.writeLoop()
+	}
+}
+
+// writeLoop drains the queue, coalescing whatever accumulated into one write, and exits when the
+// queue is empty. After close it writes the close frame and closes the connection.
+func (s *session) writeLoop() {
+	for {
+		s.mu.Lock()
+		batch, closed := s.queue, s.closed
+		if len(batch) == 0 && !closed {
+			s.writing = false
+			if cap(s.spare) > 64 { // do not keep a burst's buffers on an idle connection
+				s.spare = nil
+			}
+			s.mu.Unlock()
+			return
+		}
+		s.queue, s.spare = s.spare[:0], nil
+		s.mu.Unlock()
+
+		if len(batch) > 0 {
+			err := s.t.writeBatch(batch)
+			s.hub.stats.msgsOut.Add(uint64(len(batch)))
+			clear(batch)
+			s.mu.Lock()
+			if s.spare == nil {
+				s.spare = batch[:0]
+			}
+			s.mu.Unlock()
+			if err != nil {
+				s.close(CloseGoingAway, "write failed: "+err.Error(), false)
+				s.t.closeConn()
+				return
+			}
+			continue
+		}
+		code, reason := s.closeStatus()
+		s.t.writeClose(code, reason)
+		s.t.closeConn()
+		return
+	}
+}
+
+// close starts closing the session with code. With flush, queued messages are written before the
+// close frame; without, they are dropped and a blocked write is aborted. Safe from any goroutine.
+func (s *session) close(code int, reason string, flush bool) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed, s.closeCode, s.closeReason = true, code, reason
+	close(s.done)
+	if !flush {
+		clear(s.queue)
+		s.queue = s.queue[:0]
+	}
+	start := !s.writing
+	s.writing = true
+	s.mu.Unlock()
+	if start {
+		go s.writeLoop()
+	} else if !flush {
+		s.t.abortWrites()
+	}
+}
+
+func (s *session) closeStatus() (int, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closeCode, s.closeReason
+}
+
+func (s *session) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+func (s *session) reply(m any) { s.enqueue(&outMsg{data: mustJSON(m)}, true) }
+
+func (s *session) replyError(id *int64, err error) {
+	s.hub.stats.errors.Add(1)
+	s.enqueue(&outMsg{data: encodeError(id, livedash.ErrorCode(err), livedash.ErrorMessage(err))}, true)
+}
+
+// welcome queues the first message and, for an authenticated connection, its implicit channels.
+func (s *session) welcome(ctx context.Context) {
+	p := s.principal.Load()
+	w := welcomeMsg{Type: "welcome", Protocol: ProtocolVersion, ConnectionID: s.id,
+		HeartbeatInterval: int(s.hub.cfg.HeartbeatInterval / time.Second), Authenticated: p != nil}
+	if p != nil {
+		u := userOf(*p)
+		w.User = &u
+	}
+	s.reply(w)
+	if p != nil {
+		s.subscribeImplicit(ctx, *p, nil)
+	}
+}
+
+func (s *session) subscribeImplicit(ctx context.Context, p livedash.Principal, since map[string]livedash.StreamPosition) {
+	chans := s.hub.policy.Implicit(p)
+	s.implicit = make(map[string]bool, len(chans))
+	for _, c := range chans {
+		s.implicit[c] = true
+	}
+	if err := s.hub.subscribe(ctx, s, chans, since, nil); err != nil {
+		s.hub.log.Error("implicit subscribe failed", "conn", s.id, "err", err)
+		s.close(CloseGoingAway, "internal error", true)
+	}
+}
+
+// handleFrame processes one inbound message. It never panics on client input.
+func (s *session) handleFrame(ctx context.Context, data []byte) {
+	if s.isClosed() { // still reading only so that the close frame gets out
+		return
+	}
+	now := s.hub.now()
+	s.lastSeen.Store(now.UnixNano())
+	s.hub.stats.msgsIn.Add(1)
+	if !s.bucket.allow(now) {
+		s.strikes++
+		s.hub.stats.rateLimited.Add(1)
+		if s.strikes > s.hub.cfg.MessageBurst {
+			s.close(CloseLimit, "message rate limit exceeded", true)
+			return
+		}
+		s.replyError(nil, livedash.Errorf(livedash.ERateLimited, "too many messages: limit is %g per second", s.hub.cfg.MessageRate))
+		return
+	}
+	s.strikes = 0
+	var cmd Command
+	if err := json.Unmarshal(data, &cmd); err != nil {
+		s.replyError(nil, livedash.Errorf(livedash.EBadRequest, "message is not valid JSON: %v", err))
+		return
+	}
+	p := s.principal.Load()
+	if p == nil && cmd.Type != CmdAuthenticate && cmd.Type != CmdPong {
+		if cmd.Type == CmdPing {
+			s.reply(pongMsg{Type: "pong", ID: cmd.ID, TS: now.UTC().Format(time.RFC3339Nano)})
+			return
+		}
+		s.replyError(cmd.ID, livedash.Errorf(livedash.EUnauthenticated, "authenticate first: send {\"type\":\"authenticate\",\"token\":\"…\"}"))
+		return
+	}
+	switch cmd.Type {
+	case CmdAuthenticate:
+		s.handleAuthenticate(ctx, cmd)
+	case CmdSubscribe:
+		s.handleSubscribe(ctx, *p, cmd)
+	case CmdUnsubscribe:
+		s.handleUnsubscribe(ctx, *p, cmd)
+	case CmdPing:
+		s.reply(pongMsg{Type: "pong", ID: cmd.ID, TS: now.UTC().Format(time.RFC3339Nano)})
+	case CmdPong:
+	case CmdRefresh:
+		s.handleRefresh(cmd, *p)
+	case "":
+		s.replyError(cmd.ID, livedash.Errorf(livedash.EBadRequest, "message has no \"type\""))
+	default:
+		s.replyError(cmd.ID, livedash.Errorf(livedash.EBadRequest, "unknown message type %q", cmd.Type))
+	}
+}
+
+func (s *session) handleAuthenticate(ctx context.Context, cmd Command) {
+	if s.principal.Load() != nil {
+		s.replyError(cmd.ID, livedash.Errorf(livedash.EBadRequest, "already authenticated; use refresh to replace the token"))
+		return
+	}
+	p, err := s.hub.auth.Verify(cmd.Token)
+	if err != nil {
+		s.replyError(cmd.ID, err)
+		s.close(CloseUnauthorized, "authentication failed", true)
+		return
+	}
+	if err := s.hub.admitUser(p); err != nil {
+		s.replyError(cmd.ID, livedash.Errorf(livedash.ERateLimited, "%v", err))
+		s.close(CloseLimit, err.Error(), true)
+		return
+	}
+	s.principal.Store(&p)
+	s.reply(authenticatedMsg{Type: "authenticated", ID: cmd.ID, User: userOf(p)})
+	s.subscribeImplicit(ctx, p, cmd.Since)
+	s.hub.log.Debug("authenticated", "conn", s.id, "user", p.UserID, "tenant", p.Tenant)
+}
+
+func (s *session) handleRefresh(cmd Command, cur livedash.Principal) {
+	p, err := s.hub.auth.Verify(cmd.Token)
+	if err != nil {
+		s.replyError(cmd.ID, err)
+		return
+	}
+	if !p.SameIdentity(cur) {
+		s.replyError(cmd.ID, livedash.Errorf(livedash.EForbidden, "refresh token is for another user"))
+		return
+	}
+	s.principal.Store(&p)
+	s.reply(authenticatedMsg{Type: "authenticated", ID: cmd.ID, User: userOf(p)})
+}
+
+func (s *session) handleSubscribe(ctx context.Context, p livedash.Principal, cmd Command) {
+	if len(cmd.Channels) == 0 {
+		s.replyError(cmd.ID, livedash.Errorf(livedash.EBadRequest, "subscribe needs a non-empty \"channels\" list"))
+		return
+	}
+	if len(cmd.Channels) > s.hub.cfg.MaxChannels {
+		s.replyError(cmd.ID, livedash.Errorf(livedash.ETooManyChannels, "at most %d channels per connection", s.hub.cfg.MaxChannels))
+		return
+	}
+	reply := subscribedMsg{Type: "subscribed", ID: cmd.ID}
+	var fresh []string
+	seen := make(map[string]bool, len(cmd.Channels))
+	for _, name := range cmd.Channels {
+		ch, err := s.hub.policy.Resolve(ctx, p, name)
+		if err != nil {
+			s.replyError(cmd.ID, err)
+			return
+		}
+		if seen[ch] {
+			continue
+		}
+		seen[ch] = true
+		reply.Channels = append(reply.Channels, SubscribedChannel{Name: name, Channel: ch})
+		if !s.subs[ch] {
+			fresh = append(fresh, ch)
+		}
+	}
+	if n := len(s.subs) - len(s.implicit) + len(fresh); n > s.hub.cfg.MaxChannels {
+		s.replyError(cmd.ID, livedash.Errorf(livedash.ETooManyChannels, "subscribing would hold %d channels; at most %d per connection", n, s.hub.cfg.MaxChannels))
+		return
+	}
+	// Channels already held are answered with their current position; new ones are added (with
+	// replay) under their channel locks, the reply queued first.
+	all := make([]string, len(reply.Channels))
+	for i, c := range reply.Channels {
+		all[i] = c.Channel
+	}
+	if err := s.hub.subscribe(ctx, s, all, cmd.Since, &reply); err != nil {
+		s.hub.log.Error("subscribe failed", "conn", s.id, "err", err)
+		s.replyError(cmd.ID, livedash.Errorf(livedash.EInternal, "subscribe failed"))
+	}
+}
+
+func (s *session) handleUnsubscribe(ctx context.Context, p livedash.Principal, cmd Command) {
+	if len(cmd.Channels) == 0 {
+		s.replyError(cmd.ID, livedash.Errorf(livedash.EBadRequest, "unsubscribe needs a non-empty \"channels\" list"))
+		return
+	}
+	done := []string{}
+	for _, name := range cmd.Channels {
+		ch, err := s.hub.policy.Resolve(ctx, p, name)
+		if err != nil {
+			s.replyError(cmd.ID, err)
+			return
+		}
+		if s.implicit[ch] {
+			s.replyError(cmd.ID, livedash.Errorf(livedash.EForbidden, "channel %s is implicit and cannot be unsubscribed", ch))
+			return
+		}
+		if s.subs[ch] && s.hub.unsubscribe(s, ch) {
+			delete(s.subs, ch)
+			done = append(done, ch)
+		}
+	}
+	s.reply(unsubscribedMsg{Type: "unsubscribed", ID: cmd.ID, Channels: done})
+}
+
+// tokenBucket limits inbound messages; it is used only by the read side.
+type tokenBucket struct {
+	rate, burst, tokens float64
+	last                time.Time
+}
+
+func newTokenBucket(rate float64, burst int, now time.Time) tokenBucket {
+	return tokenBucket{rate: rate, burst: float64(burst), tokens: float64(burst), last: now}
+}
+
+func (b *tokenBucket) allow(now time.Time) bool {
+	if b.rate <= 0 {
+		return true
+	}
+	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+func (s *session) String() string { return fmt.Sprintf("session %s", s.id) }
