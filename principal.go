@@ -38,4 +38,6 @@ func (p Principal) HasAnyRole(roles []string) bool {
 func (p Principal) InProject(id string) bool { return slices.Contains(p.Projects, id) }
 
 // SameIdentity reports whether q names the same user in the same tenant (used by token refresh).
-func (p Principal) SameIdentity(q Principal) bool { return p.UserID == q.UserID && p.Tenant == q.Tenant }
+func (p Principal) SameIdentity(q Principal) bool {
+	return p.UserID == q.UserID && p.Tenant == q.Tenant
+}
