@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"livedash"
+	"livedash/auth"
+	"livedash/config"
+	"livedash/realtime"
+)
+
+// server is the wired system: what serve runs and what tests drive.
+type server struct {
+	cfg    config.Config
+	log    *slog.Logger
+	hub    *realtime.Hub
+	minter *auth.Minter // nil when only a public key is configured
+	http   *http.Server
+	ln     net.Listener
+}
+
+// policy adds the syntax check the hub needs to the auth policy.
+type policy struct{ *auth.Policy }
+
+func (policy) ValidChannel(s string) error { return auth.ValidChannelName(s) }
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// loadConfig parses the serve flags (plus any extra ones registered on fs) and the environment.
+func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (config.Config, error) {
+	return config.Load(fs, args, getenv)
+}
+
+// jwtKeys returns the verifier and, when an HS256 secret is available, a minter. With no key
+// configured, a secret is generated once and kept in the data dir so restarts keep tokens valid.
+func jwtKeys(cfg config.Config, log *slog.Logger) (*auth.Verifier, *auth.Minter, error) {
+	vc := auth.VerifierConfig{Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, Leeway: 5 * time.Second}
+	if cfg.JWTPublicKeyFile != "" {
+		pem, err := os.ReadFile(cfg.JWTPublicKeyFile)
+		if err != nil {
+			return nil, nil, fmt.Errorf("jwt_public_key_file: %w", err)
+		}
+		vc.PublicKeyPEM = pem
+	}
+	switch {
+	case cfg.JWTSecret != "":
+		vc.Secret = []byte(cfg.JWTSecret)
+	case vc.PublicKeyPEM == nil:
+		secret, created, err := auth.LoadOrCreateSecret(cfg.DataDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		if created && log != nil {
+			log.Info("generated a JWT secret; it is kept for restarts", "file", cfg.DataDir+"/"+auth.SecretFileName)
+		}
+		vc.Secret = secret
+	}
+	v, err := auth.NewVerifier(vc)
+	if err != nil {
+		return nil, nil, err
+	}
+	var m *auth.Minter
+	if vc.Secret != nil {
+		m = auth.NewMinter(vc.Secret, cfg.JWTIssuer, cfg.JWTAudience)
+	}
+	return v, m, nil
+}
+
+func hubConfig(cfg config.Config) realtime.Config {
+	var proxies []netip.Prefix
+	for _, p := range cfg.TrustedProxies {
+		if pf, err := netip.ParsePrefix(p); err == nil {
+			proxies = append(proxies, pf)
+		} else if ip, err := netip.ParseAddr(p); err == nil {
+			proxies = append(proxies, netip.PrefixFrom(ip, ip.BitLen()))
+		}
+	}
+	return realtime.Config{
+		HeartbeatInterval: cfg.HeartbeatInterval,
+		HeartbeatTimeout:  cfg.HeartbeatTimeout,
+		AuthTimeout:       cfg.AuthTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		MessageRate:       cfg.MessageRateLimit,
+		MessageBurst:      cfg.MessageBurst,
+		MaxFrameSize:      cfg.MaxFrameSize,
+		MaxChannels:       cfg.MaxChannelsPerConnection,
+		SendQueueSize:     cfg.SendQueueSize,
+		MaxConnsPerUser:   cfg.MaxConnectionsPerUser,
+		MaxConnsPerIP:     cfg.MaxConnectionsPerIP,
+		AllowedOrigins:    cfg.AllowedOrigins,
+		TrustedProxies:    proxies,
+		History: func(channel string) livedash.HistoryPolicy {
+			if kind, _ := livedash.SplitChannel(channel); kind == livedash.KindMetrics {
+				return livedash.HistoryPolicy{Size: cfg.HistorySizeMetrics, TTL: cfg.HistoryTTL}
+			}
+			return livedash.HistoryPolicy{Size: cfg.HistorySize, TTL: cfg.HistoryTTL}
+		},
+	}
+}
+
+// newServer wires the system from cfg and binds its listener.
+func newServer(cfg config.Config, log *slog.Logger) (*server, error) {
+	verifier, minter, err := jwtKeys(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := auth.NewPolicy(cfg.ChannelRoles, nil)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{cfg: cfg, log: log, minter: minter}
+	broker := realtime.NewMemoryBroker(realtime.MemoryBrokerConfig{
+		Retain: func(ch string) bool { return s.hub.HasSubscribers(ch) },
+	})
+	s.hub = realtime.NewHub(hubConfig(cfg), realtime.Deps{
+		Broker: broker, Auth: verifier, Policy: policy{pol}, APIKey: cfg.APIKey,
+		Logger: log.With("component", "hub"),
+	})
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(s.hub.Collector(), collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux := http.NewServeMux()
+	mux.Handle("/", s.hub.Handler())
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+
+	s.http = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	if s.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	if cfg.TLS() {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			s.ln.Close()
+			return nil, fmt.Errorf("tls_cert_file/tls_key_file: %w", err)
+		}
+		s.ln = tls.NewListener(s.ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
+	return s, nil
+}
+
+// baseURL is the address clients on this machine can use.
+func (s *server) baseURL() string {
+	scheme := "http"
+	if s.cfg.TLS() {
+		scheme = "https"
+	}
+	host, port, _ := net.SplitHostPort(s.ln.Addr().String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+// run serves until ctx ends, then drains: health turns 503, clients get 1012, and it returns
+// once every connection is gone or the shutdown timeout passes.
+func (s *server) run(ctx context.Context) error {
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	hubDone := make(chan error, 1)
+	go func() { hubDone <- s.hub.Run(hubCtx) }()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- s.http.Serve(s.ln) }()
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+		err = fmt.Errorf("http server: %w", err)
+	}
+	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
+	shCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- s.http.Shutdown(shCtx) }()
+	if herr := s.hub.Shutdown(shCtx); herr != nil {
+		s.log.Warn("drain incomplete", "err", herr)
+	}
+	if herr := <-httpDone; herr != nil && !errors.Is(herr, http.ErrServerClosed) {
+		s.log.Warn("http shutdown", "err", herr)
+		_ = s.http.Close()
+	}
+	stopHub()
+	<-hubDone
+	s.log.Info("stopped")
+	return err
+}
+
+// serve runs the server. ready, when set, receives the server once it listens (for tests).
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready chan<- *server) error {
+	fs := flag.NewFlagSet("livedash serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, err := loadConfig(fs, args, getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	s, err := newServer(cfg, log)
+	if err != nil {
+		return err
+	}
+	base := s.baseURL()
+	ws := "ws" + strings.TrimPrefix(base, "http")
+	fmt.Fprintf(stdout, "livedash %s listening on %s\n", version, base)
+	fmt.Fprintf(stdout, "  WebSocket:  %s/ws\n  health:     %s/websocket/health\n  metrics:    %s/metrics\n", ws, base, base)
+	if s.minter != nil {
+		fmt.Fprintf(stdout, "  get a token: go run ./cmd/livedash token --user u1 --tenant t1 --role admin\n")
+	}
+	if ready != nil {
+		ready <- s
+	}
+	return s.run(ctx)
+}
