@@ -104,6 +104,7 @@ type Hub struct {
 	draining atomic.Bool
 	idSeq    atomic.Uint64
 	gone     chan struct{} // signalled when a session leaves (wakes Shutdown)
+	writers  *writerPool
 
 	stats stats
 }
@@ -146,6 +147,7 @@ func NewHub(cfg Config, deps Deps) *Hub {
 		perUser:  make(map[string]int),
 		perIP:    make(map[netip.Addr]int),
 		gone:     make(chan struct{}, 1),
+		writers:  newWriterPool(),
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -175,6 +177,8 @@ func (h *Hub) HasSubscribers(channel string) bool {
 
 // Run delivers broker publications and runs heartbeats until ctx ends.
 func (h *Hub) Run(ctx context.Context) error {
+	h.writers.start(defaultWorkers())
+	defer h.writers.stop()
 	errc := make(chan error, 1)
 	go func() { errc <- h.broker.Run(ctx, h.deliver) }()
 	h.sweepLoop(ctx)

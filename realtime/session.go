@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -81,47 +82,106 @@ func (s *session) enqueue(m *outMsg, force bool) {
 	s.writing = true
 	s.mu.Unlock()
 	if start {
-		go s.writeLoop()
+		s.hub.writers.schedule(s)
 	}
 }
 
-// writeLoop drains the queue, coalescing whatever accumulated into one write, and exits when the
-// queue is empty. After close it writes the close frame and closes the connection.
-func (s *session) writeLoop() {
-	for {
-		s.mu.Lock()
-		batch, closed := s.queue, s.closed
-		if len(batch) == 0 && !closed {
-			s.writing = false
-			if cap(s.spare) > 64 { // do not keep a burst's buffers on an idle connection
-				s.spare = nil
-			}
-			s.mu.Unlock()
+// take swaps the queue out for writing. It returns ok=false, and marks the session idle, when
+// there is nothing to write and the session is open.
+func (s *session) take() (batch []*outMsg, closed, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	batch, closed = s.queue, s.closed
+	if len(batch) == 0 && !closed {
+		s.writing = false
+		// Reuse the drained slice for the next message (no allocation per publish), but do not
+		// keep a burst's buffers on an idle connection.
+		if cap(s.spare) > 64 {
+			s.spare = nil
+		}
+		if s.queue == nil {
+			s.queue, s.spare = s.spare, nil
+		}
+		return nil, false, false
+	}
+	s.queue, s.spare = s.spare[:0], nil
+	return batch, closed, true
+}
+
+// written returns a written batch's slice for reuse.
+func (s *session) written(batch []*outMsg) {
+	s.hub.stats.msgsOut.Add(uint64(len(batch)))
+	clear(batch)
+	s.mu.Lock()
+	if s.spare == nil {
+		s.spare = batch[:0]
+	}
+	s.mu.Unlock()
+}
+
+// flush is a pool worker's turn on this session: coalesced writes bounded by the fast deadline,
+// a few at most before the session goes to the back of the ready list (fairness). A session whose
+// socket is full moves to its own goroutine.
+func (s *session) flush() {
+	for range 4 {
+		batch, closed, ok := s.take()
+		if !ok {
 			return
 		}
-		s.queue, s.spare = s.spare[:0], nil
-		s.mu.Unlock()
-
-		if len(batch) > 0 {
-			err := s.t.writeBatch(batch)
-			s.hub.stats.msgsOut.Add(uint64(len(batch)))
-			clear(batch)
-			s.mu.Lock()
-			if s.spare == nil {
-				s.spare = batch[:0]
-			}
-			s.mu.Unlock()
-			if err != nil {
-				s.close(CloseGoingAway, "write failed: "+err.Error(), false)
-				s.t.closeConn()
-				return
-			}
-			continue
+		if len(batch) == 0 && closed {
+			s.finish(true)
+			return
 		}
-		code, reason := s.closeStatus()
-		s.t.writeClose(code, reason)
-		s.t.closeConn()
+		err := s.t.writeBatch(batch, true)
+		s.written(batch)
+		switch {
+		case errors.Is(err, errWouldBlock):
+			go s.slowLoop()
+			return
+		case err != nil:
+			s.writeFailed(err)
+			return
+		}
+	}
+	s.hub.writers.schedule(s)
+}
+
+// slowLoop writes for a session whose client is not keeping up, with the full write timeout, until
+// its queue is empty. If the queue overflows meanwhile, the session is closed as a slow consumer.
+func (s *session) slowLoop() {
+	if err := s.t.flushPending(); err != nil {
+		s.writeFailed(err)
 		return
+	}
+	for {
+		batch, closed, ok := s.take()
+		if !ok {
+			return
+		}
+		if len(batch) == 0 && closed {
+			s.finish(false)
+			return
+		}
+		err := s.t.writeBatch(batch, false)
+		s.written(batch)
+		if err != nil {
+			s.writeFailed(err)
+			return
+		}
+	}
+}
+
+func (s *session) writeFailed(err error) {
+	s.close(CloseGoingAway, "write failed: "+err.Error(), false)
+	s.t.closeConn()
+}
+
+// finish sends the close frame and closes the connection; the session stays marked as writing so
+// that nothing is scheduled for it again.
+func (s *session) finish(fast bool) {
+	code, reason := s.closeStatus()
+	if !s.t.writeClose(code, reason, fast) {
+		s.t.closeConn()
 	}
 }
 
@@ -143,7 +203,7 @@ func (s *session) close(code int, reason string, flush bool) {
 	s.writing = true
 	s.mu.Unlock()
 	if start {
-		go s.writeLoop()
+		s.hub.writers.schedule(s)
 	} else if !flush {
 		s.t.abortWrites()
 	}

@@ -13,10 +13,16 @@ type outMsg struct {
 // transport is what a session writes to. Each transport's handler owns its own read side.
 type transport interface {
 	kind() string
-	// writeBatch writes msgs in as few writes as it can. Only the session's writer calls it.
-	writeBatch(msgs []*outMsg) error
-	// writeClose tells the client why it is being disconnected, best effort.
-	writeClose(code int, reason string)
+	// writeBatch writes msgs in as few writes as it can; only one writer calls it at a time. With
+	// fast, it gives up after fastWriteTimeout with errWouldBlock and keeps what it could not write
+	// for flushPending; a transport that cannot do that writes fully (and may take the full timeout).
+	writeBatch(msgs []*outMsg, fast bool) error
+	// flushPending writes what a fast writeBatch left, with the full write timeout.
+	flushPending() error
+	// writeClose tells the client why it is being disconnected, best effort; with fast, it does
+	// not wait for a full socket. It reports whether the read side will close the connection once
+	// the client has answered; if not, the caller closes it.
+	writeClose(code int, reason string, fast bool) bool
 	// closeConn closes the connection; safe from any goroutine, idempotent.
 	closeConn()
 	// abortWrites makes a blocked write fail soon, so a slow consumer is cut without waiting.

@@ -28,6 +28,7 @@ type wsTransport struct {
 	writeTimeout time.Duration
 	aborted      atomic.Bool
 	closeOnce    sync.Once
+	pending      []byte // what a fast write could not finish; owned by the current writer
 }
 
 func (t *wsTransport) kind() string { return TransportWebSocket }
@@ -46,7 +47,7 @@ func appendFrameHeader(b []byte, op ws.OpCode, n int) []byte {
 
 // writeBatch joins consecutive messages with '\n' into text frames (the protocol lets one frame
 // carry several messages) and writes all frames with one write.
-func (t *wsTransport) writeBatch(msgs []*outMsg) error {
+func (t *wsTransport) writeBatch(msgs []*outMsg, fast bool) error {
 	bp := writeBufPool.Get().(*[]byte)
 	b := (*bp)[:0]
 	for i := 0; i < len(msgs); {
@@ -70,7 +71,15 @@ func (t *wsTransport) writeBatch(msgs []*outMsg) error {
 		}
 		i = j
 	}
-	err := t.write(b, t.writeTimeout)
+	timeout := t.writeTimeout
+	if fast {
+		timeout = fastWriteTimeout
+	}
+	n, err := t.write(b, timeout)
+	if fast && n < len(b) && isTimeout(err) && !t.aborted.Load() {
+		t.pending = append(t.pending[:0], b[n:]...)
+		err = errWouldBlock
+	}
 	if cap(b) <= 1<<20 {
 		*bp = b
 		writeBufPool.Put(bp)
@@ -78,26 +87,63 @@ func (t *wsTransport) writeBatch(msgs []*outMsg) error {
 	return err
 }
 
-func (t *wsTransport) write(b []byte, timeout time.Duration) error {
+func (t *wsTransport) flushPending() error {
+	if len(t.pending) == 0 {
+		return nil
+	}
+	_, err := t.write(t.pending, t.writeTimeout)
+	t.pending = nil
+	return err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func (t *wsTransport) write(b []byte, timeout time.Duration) (int, error) {
 	if err := t.conn.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
-		return err
+		return 0, err
 	}
 	if t.aborted.Load() { // abortWrites may have run before the deadline above was set
 		_ = t.conn.SetWriteDeadline(time.Now())
 	}
-	_, err := t.conn.Write(b)
-	return err
+	return t.conn.Write(b)
 }
 
-func (t *wsTransport) writeClose(code int, reason string) {
+// writeClose sends the close frame, then half-closes: the read loop closes the socket when the
+// client answers (or after closeWait), so unread client data does not turn the close into a reset
+// that could destroy the close frame.
+func (t *wsTransport) writeClose(code int, reason string, fast bool) bool {
+	if len(t.pending) > 0 && !fast {
+		if t.flushPending() != nil {
+			return false
+		}
+	}
+	if len(t.pending) > 0 { // a partial frame is on the wire; a close frame now would corrupt it
+		return false
+	}
 	if len(reason) > 120 {
 		reason = reason[:120]
 	}
 	payload := binary.BigEndian.AppendUint16(make([]byte, 0, 2+len(reason)), uint16(code))
 	payload = append(payload, reason...)
 	frame := append(appendFrameHeader(make([]byte, 0, 4+len(payload)), ws.OpClose, len(payload)), payload...)
-	_ = t.write(frame, time.Second)
+	timeout := time.Second
+	if fast {
+		timeout = fastWriteTimeout
+	}
+	if _, err := t.write(frame, timeout); err != nil {
+		return false
+	}
+	if cw, ok := t.conn.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+		return t.conn.SetReadDeadline(time.Now().Add(closeWait)) == nil
+	}
+	return false
 }
+
+// closeWait is how long a closed connection waits for the client's answer to the close frame.
+const closeWait = 2 * time.Second
 
 func (t *wsTransport) closeConn() { t.closeOnce.Do(func() { _ = t.conn.Close() }) }
 
@@ -135,13 +181,14 @@ func (h *Hub) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	h.log.Info("connect", attrs...)
 	// A fresh goroutine with a small stack holds the idle connection; the handler's goroutine
 	// (and its grown stack) returns.
-	go h.wsReadLoop(s, rd)
+	go h.wsReadLoop(s, t, rd)
 }
 
 // wsReadLoop reads client frames until the connection ends, then unregisters the session.
-func (h *Hub) wsReadLoop(s *session, r io.Reader) {
+func (h *Hub) wsReadLoop(s *session, t *wsTransport, r io.Reader) {
 	ctx := context.Background()
 	defer h.unregister(s)
+	defer t.closeConn()
 	s.welcome(ctx)
 	var msg []byte // a text message being reassembled from fragments
 	for {
@@ -151,11 +198,11 @@ func (h *Hub) wsReadLoop(s *session, r io.Reader) {
 			return
 		}
 		if !hdr.Masked {
-			s.close(CloseProtocolError, "client frames must be masked", false)
+			violation(s, t, r, CloseProtocolError, "client frames must be masked")
 			return
 		}
 		if hdr.Length > int64(h.cfg.MaxFrameSize) || int64(len(msg))+hdr.Length > int64(h.cfg.MaxFrameSize) {
-			s.close(CloseTooBig, "frame larger than the limit", false)
+			violation(s, t, r, CloseTooBig, "frame larger than the limit")
 			return
 		}
 		payload := make([]byte, hdr.Length)
@@ -175,7 +222,7 @@ func (h *Hub) wsReadLoop(s *session, r io.Reader) {
 			s.lastSeen.Store(h.now().UnixNano())
 		case ws.OpText, ws.OpContinuation:
 			if hdr.OpCode == ws.OpContinuation && msg == nil {
-				s.close(CloseProtocolError, "continuation frame without a message", false)
+				violation(s, t, r, CloseProtocolError, "continuation frame without a message")
 				return
 			}
 			if !hdr.Fin {
@@ -189,10 +236,18 @@ func (h *Hub) wsReadLoop(s *session, r io.Reader) {
 		case ws.OpBinary:
 			s.replyError(nil, livedash.Errorf(livedash.EBadRequest, "binary frames are not supported; send JSON text"))
 		default:
-			s.close(CloseProtocolError, "unknown frame opcode", false)
+			violation(s, t, r, CloseProtocolError, "unknown frame opcode")
 			return
 		}
 	}
+}
+
+// violation closes the session for a protocol violation. It drains the client's input until the
+// client answers the close frame (or closeWait passes), so the close frame is not lost to a reset.
+func violation(s *session, t *wsTransport, r io.Reader, code int, reason string) {
+	s.close(code, reason, false)
+	_ = t.conn.SetReadDeadline(time.Now().Add(closeWait))
+	_, _ = io.Copy(io.Discard, r)
 }
 
 func readEndReason(err error) string {
