@@ -28,7 +28,8 @@ type wsTransport struct {
 	writeTimeout time.Duration
 	aborted      atomic.Bool
 	closeOnce    sync.Once
-	pending      []byte // what a fast write could not finish; owned by the current writer
+	pending      []byte     // what a fast write could not finish; owned by the current writer
+	raw          *rawWriter // non-blocking writes on TCP; nil on TLS and elsewhere
 }
 
 func (t *wsTransport) kind() string { return TransportWebSocket }
@@ -71,14 +72,24 @@ func (t *wsTransport) writeBatch(msgs []*outMsg, fast bool) error {
 		}
 		i = j
 	}
-	timeout := t.writeTimeout
-	if fast {
-		timeout = fastWriteTimeout
+	var n int
+	var err error
+	switch {
+	case fast && t.raw != nil:
+		n, err = t.raw.write(b)
+		if err == nil && n < len(b) {
+			err = errWouldBlock
+		}
+	case fast:
+		n, err = t.write(b, fastWriteTimeout)
+		if n < len(b) && isTimeout(err) && !t.aborted.Load() {
+			err = errWouldBlock
+		}
+	default:
+		n, err = t.write(b, t.writeTimeout)
 	}
-	n, err := t.write(b, timeout)
-	if fast && n < len(b) && isTimeout(err) && !t.aborted.Load() {
+	if err == errWouldBlock {
 		t.pending = append(t.pending[:0], b[n:]...)
-		err = errWouldBlock
 	}
 	if cap(b) <= 1<<20 {
 		*bp = b
@@ -171,7 +182,7 @@ func (h *Hub) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		early, _ := rw.Reader.Peek(n)
 		rd = io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn)
 	}
-	t := &wsTransport{conn: conn, writeTimeout: h.cfg.WriteTimeout}
+	t := &wsTransport{conn: conn, writeTimeout: h.cfg.WriteTimeout, raw: newRawWriter(conn)}
 	s := h.newSession(t, ip, p)
 	h.register(s)
 	attrs := []any{"conn", s.id, "transport", t.kind(), "ip", ip.String()}

@@ -50,7 +50,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "token":
 		return token(args, getenv, stdout, stderr)
 	case "bench":
-		return bench(ctx, args, getenv, stdout, stderr)
+		return runBench(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "livedash", version)
 		return nil

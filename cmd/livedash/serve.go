@@ -25,6 +25,9 @@ import (
 	"livedash/realtime"
 )
 
+// extraRoutes adds build-tag-specific routes (pprof).
+var extraRoutes func(*http.ServeMux)
+
 // server is the wired system: what serve runs and what tests drive.
 type server struct {
 	cfg    config.Config
@@ -147,6 +150,9 @@ func newServer(cfg config.Config, log *slog.Logger) (*server, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/", s.hub.Handler())
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if extraRoutes != nil {
+		extraRoutes(mux)
+	}
 
 	s.http = &http.Server{
 		Handler:           mux,
