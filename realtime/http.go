@@ -19,11 +19,15 @@ import (
 // SessionCookie is the cookie the web app's login sets; /ws and /dashboard/sse accept it.
 const SessionCookie = "livedash_session"
 
-// Handler returns the hub's HTTP endpoints: /ws, /dashboard/broadcast, /websocket/health and
-// /websocket/stats.
+// Handler returns the hub's HTTP endpoints: /ws, /dashboard/sse, /dashboard/broadcast,
+// /websocket/health and /websocket/stats.
 func (h *Hub) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ws", h.serveWebSocket)
+	if h.cfg.SSE {
+		mux.HandleFunc("GET /dashboard/sse", h.serveSSE)
+		mux.HandleFunc("OPTIONS /dashboard/sse", h.serveSSEPreflight)
+	}
 	mux.HandleFunc("POST /dashboard/broadcast", h.serveBroadcast)
 	mux.HandleFunc("GET /websocket/health", h.serveHealth)
 	mux.HandleFunc("GET /websocket/stats", h.serveStats)

@@ -51,6 +51,7 @@ type Config struct {
 	MaxConnsPerUser   int // 0 = unlimited
 	MaxConnsPerIP     int // 0 = unlimited
 	AllowedOrigins    []string
+	SSE               bool // serve GET /dashboard/sse
 	TrustedProxies    []netip.Prefix
 	// History gives the history bounds of a channel; nil keeps none.
 	History func(channel string) livedash.HistoryPolicy
@@ -70,6 +71,7 @@ func DefaultConfig() Config {
 		SendQueueSize:     4096,
 		MaxConnsPerUser:   5,
 		MaxConnsPerIP:     10,
+		SSE:               true,
 	}
 }
 
@@ -259,15 +261,18 @@ func (h *Hub) deliver(pub livedash.Publication) {
 	sh.mu.RLock()
 	cs := sh.m[pub.Channel]
 	sh.mu.RUnlock()
-	if cs == nil || cs.n.Load() == 0 {
+	if cs == nil {
 		return
 	}
+	// Always lock, even when no subscriber is counted yet: a subscriber may hold the lock between
+	// reading the channel's position and adding itself, and this publication comes after that
+	// position, so it must wait for the subscriber rather than skip it.
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	if len(cs.subs) == 0 {
 		return
 	}
-	m := &outMsg{data: encodeEvent(&pub), pub: &pub}
+	m := newPubMsg(&pub)
 	for i := range cs.subs {
 		sub := &cs.subs[i]
 		if sub.minSeq != 0 {
@@ -313,19 +318,24 @@ func (h *Hub) lockChannel(name string) *channelState {
 	}
 }
 
-// subscribe adds s to channels (distinct canonical names), replaying history after since where
-// given. When reply is set, its channel positions are filled in and it is queued before any
-// replayed or live publication of these channels.
-func (h *Hub) subscribe(ctx context.Context, s *session, channels []string, since map[string]livedash.StreamPosition, reply *subscribedMsg) error {
-	states := h.lockChannels(channels)
+// subscribe adds s to chans (distinct canonical channels), replaying history after since where
+// given. reply, when set, gets every channel's position (and, with since, whether it recovered)
+// and queues its answer while the channels are locked, so that answer precedes every replayed or
+// live publication of these channels.
+func (h *Hub) subscribe(ctx context.Context, s *session, chans []SubscribedChannel, since map[string]livedash.StreamPosition, reply func([]SubscribedChannel)) error {
+	names := make([]string, len(chans))
+	for i, c := range chans {
+		names[i] = c.Channel
+	}
+	states := h.lockChannels(names)
 	defer func() {
 		for _, cs := range states {
 			cs.mu.Unlock()
 		}
 	}()
-	positions := make([]livedash.StreamPosition, len(channels))
-	replays := make([][]livedash.Publication, len(channels))
-	for i, ch := range channels {
+	positions := make([]livedash.StreamPosition, len(chans))
+	replays := make([][]livedash.Publication, len(chans))
+	for i, ch := range names {
 		var err error
 		var recovered *bool
 		if from, ok := since[ch]; ok {
@@ -338,21 +348,22 @@ func (h *Hub) subscribe(ctx context.Context, s *session, channels []string, sinc
 		if err != nil {
 			return fmt.Errorf("subscribe %s: %w", ch, err)
 		}
-		if reply != nil {
-			c := &reply.Channels[i]
-			c.Channel, c.Seq, c.Epoch, c.Recovered = ch, positions[i].Seq, positions[i].Epoch, recovered
+		chans[i].Seq, chans[i].Epoch, chans[i].Recovered = positions[i].Seq, positions[i].Epoch, recovered
+		chans[i].from = positions[i]
+		if len(replays[i]) > 0 {
+			chans[i].from = livedash.StreamPosition{Seq: replays[i][0].Seq - 1, Epoch: replays[i][0].Epoch}
 		}
 	}
 	if reply != nil {
-		s.enqueue(&outMsg{data: mustJSON(reply)}, true)
+		reply(chans)
 	}
-	for i, ch := range channels {
+	for i, ch := range names {
 		cs := states[i]
 		if _, dup := cs.idx[s]; dup {
 			continue
 		}
 		for j := range replays[i] {
-			s.enqueue(&outMsg{data: encodeEvent(&replays[i][j]), pub: &replays[i][j]}, true)
+			s.enqueue(newPubMsg(&replays[i][j]), true)
 		}
 		cs.idx[s] = len(cs.subs)
 		cs.subs = append(cs.subs, subscriber{s: s, minSeq: positions[i].Seq, epoch: positions[i].Epoch})
@@ -528,7 +539,7 @@ func (h *Hub) sweepLoop(ctx context.Context) {
 		buf = h.snapshot(buf)
 		for _, s := range buf {
 			switch p := s.principal.Load(); {
-			case now.UnixNano()-s.lastSeen.Load() > int64(h.cfg.HeartbeatTimeout):
+			case !s.oneWay && now.UnixNano()-s.lastSeen.Load() > int64(h.cfg.HeartbeatTimeout):
 				s.close(CloseHeartbeatTimeout, "heartbeat timeout", false)
 			case p == nil && now.Sub(s.connected) > h.cfg.AuthTimeout:
 				s.close(CloseUnauthorized, "authentication timeout", true)
@@ -536,7 +547,7 @@ func (h *Hub) sweepLoop(ctx context.Context) {
 				s.close(CloseUnauthorized, "token expired", true)
 			case now.UnixNano() >= s.nextPing:
 				if ping == nil {
-					ping = &outMsg{data: encodePing(pingID)}
+					ping = &outMsg{data: encodePing(pingID), sse: ssePing}
 				}
 				s.nextPing = now.Add(h.cfg.HeartbeatInterval).UnixNano()
 				s.enqueue(ping, true)

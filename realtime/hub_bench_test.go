@@ -54,7 +54,7 @@ func newFanOutRig(b *testing.B, n int) *fanOutRig {
 	for range n {
 		t := &discardTransport{delivered: &r.delivered, writes: &r.writes}
 		s := r.h.newSession(t, netip.MustParseAddr("127.0.0.1"), p)
-		if err := r.h.subscribe(context.Background(), s, []string{"metrics.t"}, nil, nil); err != nil {
+		if err := r.h.subscribe(context.Background(), s, []SubscribedChannel{{Channel: "metrics.t"}}, nil, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

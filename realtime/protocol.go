@@ -61,18 +61,20 @@ func userOf(p livedash.Principal) userInfo {
 }
 
 type welcomeMsg struct {
-	Type              string    `json:"type"`
-	Protocol          int       `json:"protocol"`
-	ConnectionID      string    `json:"connection_id"`
-	HeartbeatInterval int       `json:"heartbeat_interval"`
-	Authenticated     bool      `json:"authenticated"`
-	User              *userInfo `json:"user,omitempty"`
+	Type              string              `json:"type"`
+	Protocol          int                 `json:"protocol"`
+	ConnectionID      string              `json:"connection_id"`
+	HeartbeatInterval int                 `json:"heartbeat_interval"`
+	Authenticated     bool                `json:"authenticated"`
+	User              *userInfo           `json:"user,omitempty"`
+	Channels          []SubscribedChannel `json:"channels,omitempty"` // the implicit channels
 }
 
 type authenticatedMsg struct {
-	Type string   `json:"type"`
-	ID   *int64   `json:"id,omitempty"`
-	User userInfo `json:"user"`
+	Type     string              `json:"type"`
+	ID       *int64              `json:"id,omitempty"`
+	User     userInfo            `json:"user"`
+	Channels []SubscribedChannel `json:"channels,omitempty"` // the implicit channels, on first authentication
 }
 
 // SubscribedChannel describes one channel in a subscribed reply.
@@ -82,6 +84,9 @@ type SubscribedChannel struct {
 	Seq       uint64 `json:"seq"`
 	Epoch     string `json:"epoch"`
 	Recovered *bool  `json:"recovered,omitempty"`
+
+	// from is where delivery continues: just before the first replayed publication, or Seq.
+	from livedash.StreamPosition
 }
 
 type subscribedMsg struct {
@@ -137,6 +142,24 @@ func encodeEvent(p *livedash.Publication) []byte {
 	b = appendJSONString(b, p.Channel)
 	b = append(b, `,"event":`...)
 	b = appendJSONString(b, p.Event)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendUint(b, p.Seq, 10)
+	b = append(b, `,"ts":"`...)
+	b = p.Time.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","data":`...)
+	if len(p.Data) == 0 {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, p.Data...)
+	}
+	return append(b, '}')
+}
+
+// encodeSSEData builds the data line of an SSE event: {"channel","seq","ts","data"}.
+func encodeSSEData(p *livedash.Publication) []byte {
+	b := make([]byte, 0, 64+len(p.Channel)+len(p.Data))
+	b = append(b, `{"channel":`...)
+	b = appendJSONString(b, p.Channel)
 	b = append(b, `,"seq":`...)
 	b = strconv.AppendUint(b, p.Seq, 10)
 	b = append(b, `,"ts":"`...)

@@ -26,6 +26,7 @@ type session struct {
 	lastSeen  atomic.Int64 // unix nanos of the last inbound message
 	nextPing  int64        // unix nanos; owned by the sweeper
 	principal atomic.Pointer[livedash.Principal]
+	oneWay    bool // the client cannot send (SSE): liveness is judged by writes, not by pongs
 
 	// Owned by the read side.
 	subs     map[string]bool // canonical channel -> subscribed
@@ -228,28 +229,33 @@ func (s *session) replyError(id *int64, err error) {
 	s.enqueue(&outMsg{data: encodeError(id, livedash.ErrorCode(err), livedash.ErrorMessage(err))}, true)
 }
 
-// welcome queues the first message and, for an authenticated connection, its implicit channels.
-func (s *session) welcome(ctx context.Context) {
+// welcome queues the first message. An authenticated connection is subscribed to its implicit
+// channels (recovering them from since), and the welcome carries their positions.
+func (s *session) welcome(ctx context.Context, since map[string]livedash.StreamPosition) {
 	p := s.principal.Load()
 	w := welcomeMsg{Type: "welcome", Protocol: ProtocolVersion, ConnectionID: s.id,
-		HeartbeatInterval: int(s.hub.cfg.HeartbeatInterval / time.Second), Authenticated: p != nil}
-	if p != nil {
-		u := userOf(*p)
-		w.User = &u
+		HeartbeatInterval: max(1, int(s.hub.cfg.HeartbeatInterval/time.Second)), Authenticated: p != nil}
+	if p == nil {
+		s.reply(w)
+		return
 	}
-	s.reply(w)
-	if p != nil {
-		s.subscribeImplicit(ctx, *p, nil)
-	}
+	u := userOf(*p)
+	w.User = &u
+	s.subscribeImplicit(ctx, *p, since, func(chans []SubscribedChannel) {
+		w.Channels = chans
+		s.reply(w)
+	})
 }
 
-func (s *session) subscribeImplicit(ctx context.Context, p livedash.Principal, since map[string]livedash.StreamPosition) {
-	chans := s.hub.policy.Implicit(p)
-	s.implicit = make(map[string]bool, len(chans))
-	for _, c := range chans {
+func (s *session) subscribeImplicit(ctx context.Context, p livedash.Principal, since map[string]livedash.StreamPosition, reply func([]SubscribedChannel)) {
+	names := s.hub.policy.Implicit(p)
+	s.implicit = make(map[string]bool, len(names))
+	chans := make([]SubscribedChannel, len(names))
+	for i, c := range names {
 		s.implicit[c] = true
+		chans[i] = SubscribedChannel{Name: c, Channel: c}
 	}
-	if err := s.hub.subscribe(ctx, s, chans, since, nil); err != nil {
+	if err := s.hub.subscribe(ctx, s, chans, since, reply); err != nil {
 		s.hub.log.Error("implicit subscribe failed", "conn", s.id, "err", err)
 		s.close(CloseGoingAway, "internal error", true)
 	}
@@ -324,8 +330,9 @@ func (s *session) handleAuthenticate(ctx context.Context, cmd Command) {
 		return
 	}
 	s.principal.Store(&p)
-	s.reply(authenticatedMsg{Type: "authenticated", ID: cmd.ID, User: userOf(p)})
-	s.subscribeImplicit(ctx, p, cmd.Since)
+	s.subscribeImplicit(ctx, p, cmd.Since, func(chans []SubscribedChannel) {
+		s.reply(authenticatedMsg{Type: "authenticated", ID: cmd.ID, User: userOf(p), Channels: chans})
+	})
 	s.hub.log.Debug("authenticated", "conn", s.id, "user", p.UserID, "tenant", p.Tenant)
 }
 
@@ -353,7 +360,7 @@ func (s *session) handleSubscribe(ctx context.Context, p livedash.Principal, cmd
 		return
 	}
 	reply := subscribedMsg{Type: "subscribed", ID: cmd.ID}
-	var fresh []string
+	fresh := 0
 	seen := make(map[string]bool, len(cmd.Channels))
 	for _, name := range cmd.Channels {
 		ch, err := s.hub.policy.Resolve(ctx, p, name)
@@ -367,20 +374,19 @@ func (s *session) handleSubscribe(ctx context.Context, p livedash.Principal, cmd
 		seen[ch] = true
 		reply.Channels = append(reply.Channels, SubscribedChannel{Name: name, Channel: ch})
 		if !s.subs[ch] {
-			fresh = append(fresh, ch)
+			fresh++
 		}
 	}
-	if n := len(s.subs) - len(s.implicit) + len(fresh); n > s.hub.cfg.MaxChannels {
+	if n := len(s.subs) - len(s.implicit) + fresh; n > s.hub.cfg.MaxChannels {
 		s.replyError(cmd.ID, livedash.Errorf(livedash.ETooManyChannels, "subscribing would hold %d channels; at most %d per connection", n, s.hub.cfg.MaxChannels))
 		return
 	}
 	// Channels already held are answered with their current position; new ones are added (with
 	// replay) under their channel locks, the reply queued first.
-	all := make([]string, len(reply.Channels))
-	for i, c := range reply.Channels {
-		all[i] = c.Channel
-	}
-	if err := s.hub.subscribe(ctx, s, all, cmd.Since, &reply); err != nil {
+	if err := s.hub.subscribe(ctx, s, reply.Channels, cmd.Since, func(chans []SubscribedChannel) {
+		reply.Channels = chans
+		s.reply(reply)
+	}); err != nil {
 		s.hub.log.Error("subscribe failed", "conn", s.id, "err", err)
 		s.replyError(cmd.ID, livedash.Errorf(livedash.EInternal, "subscribe failed"))
 	}

@@ -1,13 +1,35 @@
 package realtime
 
-import "livedash"
+import (
+	"sync/atomic"
+
+	"livedash"
+)
 
 // outMsg is one message queued for a connection. Publications are encoded once and the same
 // *outMsg is queued on every subscriber.
 type outMsg struct {
-	data []byte                // one line of JSON
-	pub  *livedash.Publication // set for events; SSE formats from it
+	data []byte                // WebSocket: one line of JSON; nil for SSE-only messages
+	sse  []byte                // SSE: a formatted block for control messages; nil for events
+	pub  *livedash.Publication // set for events; SSE streams format them with their cursor
 	pong bool                  // a WebSocket control pong carrying data
+
+	sseData atomic.Pointer[[]byte] // the SSE data line of pub, encoded once on first use
+}
+
+func newPubMsg(p *livedash.Publication) *outMsg {
+	return &outMsg{data: encodeEvent(p), pub: p}
+}
+
+// sseLine returns the JSON {"channel","seq","ts","data"} of the message's publication, encoded
+// once and shared by every SSE subscriber.
+func (m *outMsg) sseLine() []byte {
+	if b := m.sseData.Load(); b != nil {
+		return *b
+	}
+	b := encodeSSEData(m.pub)
+	m.sseData.CompareAndSwap(nil, &b)
+	return *m.sseData.Load()
 }
 
 // transport is what a session writes to. Each transport's handler owns its own read side.

@@ -8,8 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -21,15 +19,8 @@ import (
 // written in the same write.
 const maxFramePayload = 64 << 10
 
-var writeBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
-
 type wsTransport struct {
-	conn         net.Conn
-	writeTimeout time.Duration
-	aborted      atomic.Bool
-	closeOnce    sync.Once
-	pending      []byte     // what a fast write could not finish; owned by the current writer
-	raw          *rawWriter // non-blocking writes on TCP; nil on TLS and elsewhere
+	connWriter
 }
 
 func (t *wsTransport) kind() string { return TransportWebSocket }
@@ -49,9 +40,13 @@ func appendFrameHeader(b []byte, op ws.OpCode, n int) []byte {
 // writeBatch joins consecutive messages with '\n' into text frames (the protocol lets one frame
 // carry several messages) and writes all frames with one write.
 func (t *wsTransport) writeBatch(msgs []*outMsg, fast bool) error {
-	bp := writeBufPool.Get().(*[]byte)
-	b := (*bp)[:0]
+	bp := getWriteBuf()
+	b := *bp
 	for i := 0; i < len(msgs); {
+		if msgs[i].data == nil { // SSE-only
+			i++
+			continue
+		}
 		if msgs[i].pong {
 			b = appendFrameHeader(b, ws.OpPong, len(msgs[i].data))
 			b = append(b, msgs[i].data...)
@@ -59,7 +54,7 @@ func (t *wsTransport) writeBatch(msgs []*outMsg, fast bool) error {
 			continue
 		}
 		j, size := i+1, len(msgs[i].data)
-		for j < len(msgs) && !msgs[j].pong && size+1+len(msgs[j].data) <= maxFramePayload {
+		for j < len(msgs) && !msgs[j].pong && msgs[j].data != nil && size+1+len(msgs[j].data) <= maxFramePayload {
 			size += 1 + len(msgs[j].data)
 			j++
 		}
@@ -72,100 +67,30 @@ func (t *wsTransport) writeBatch(msgs []*outMsg, fast bool) error {
 		}
 		i = j
 	}
-	var n int
-	var err error
-	switch {
-	case fast && t.raw != nil:
-		n, err = t.raw.write(b)
-		if err == nil && n < len(b) {
-			err = errWouldBlock
-		}
-	case fast:
-		n, err = t.write(b, fastWriteTimeout)
-		if n < len(b) && isTimeout(err) && !t.aborted.Load() {
-			err = errWouldBlock
-		}
-	default:
-		n, err = t.write(b, t.writeTimeout)
-	}
-	if err == errWouldBlock {
-		t.pending = append(t.pending[:0], b[n:]...)
-	}
-	if cap(b) <= 1<<20 {
-		*bp = b
-		writeBufPool.Put(bp)
-	}
+	err := t.send(b, fast)
+	putWriteBuf(bp, b)
 	return err
 }
 
-func (t *wsTransport) flushPending() error {
-	if len(t.pending) == 0 {
-		return nil
-	}
-	_, err := t.write(t.pending, t.writeTimeout)
-	t.pending = nil
-	return err
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
-}
-
-func (t *wsTransport) write(b []byte, timeout time.Duration) (int, error) {
-	if err := t.conn.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
-		return 0, err
-	}
-	if t.aborted.Load() { // abortWrites may have run before the deadline above was set
-		_ = t.conn.SetWriteDeadline(time.Now())
-	}
-	return t.conn.Write(b)
-}
-
-// writeClose sends the close frame, then half-closes: the read loop closes the socket when the
-// client answers (or after closeWait), so unread client data does not turn the close into a reset
-// that could destroy the close frame.
+// writeClose sends the close frame; see connWriter.goodbye.
 func (t *wsTransport) writeClose(code int, reason string, fast bool) bool {
-	if len(t.pending) > 0 && !fast {
-		if t.flushPending() != nil {
-			return false
-		}
-	}
-	if len(t.pending) > 0 { // a partial frame is on the wire; a close frame now would corrupt it
-		return false
-	}
 	if len(reason) > 120 {
 		reason = reason[:120]
 	}
 	payload := binary.BigEndian.AppendUint16(make([]byte, 0, 2+len(reason)), uint16(code))
 	payload = append(payload, reason...)
-	frame := append(appendFrameHeader(make([]byte, 0, 4+len(payload)), ws.OpClose, len(payload)), payload...)
-	timeout := time.Second
-	if fast {
-		timeout = fastWriteTimeout
-	}
-	if _, err := t.write(frame, timeout); err != nil {
-		return false
-	}
-	if cw, ok := t.conn.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
-		return t.conn.SetReadDeadline(time.Now().Add(closeWait)) == nil
-	}
-	return false
-}
-
-// closeWait is how long a closed connection waits for the client's answer to the close frame.
-const closeWait = 2 * time.Second
-
-func (t *wsTransport) closeConn() { t.closeOnce.Do(func() { _ = t.conn.Close() }) }
-
-func (t *wsTransport) abortWrites() {
-	t.aborted.Store(true)
-	_ = t.conn.SetWriteDeadline(time.Now())
+	return t.goodbye(append(appendFrameHeader(make([]byte, 0, 4+len(payload)), ws.OpClose, len(payload)), payload...), fast)
 }
 
 // serveWebSocket authenticates and admits a connection before upgrading it, so refusals are plain
 // HTTP errors with a JSON body.
 func (h *Hub) serveWebSocket(w http.ResponseWriter, r *http.Request) {
+	// ?since= recovers the implicit channels (user, tenant, global); others recover via subscribe.
+	since, err := parseCursor(r.URL.Query().Get("since"))
+	if err != nil {
+		WriteError(w, http.StatusBadRequest, livedash.EBadRequest, "since: "+livedash.ErrorMessage(err))
+		return
+	}
 	p, ip, ok := h.admitRequest(w, r)
 	if !ok {
 		return
@@ -182,7 +107,7 @@ func (h *Hub) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		early, _ := rw.Reader.Peek(n)
 		rd = io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn)
 	}
-	t := &wsTransport{conn: conn, writeTimeout: h.cfg.WriteTimeout, raw: newRawWriter(conn)}
+	t := &wsTransport{newConnWriter(conn, h.cfg.WriteTimeout)}
 	s := h.newSession(t, ip, p)
 	h.register(s)
 	attrs := []any{"conn", s.id, "transport", t.kind(), "ip", ip.String()}
@@ -192,15 +117,15 @@ func (h *Hub) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	h.log.Info("connect", attrs...)
 	// A fresh goroutine with a small stack holds the idle connection; the handler's goroutine
 	// (and its grown stack) returns.
-	go h.wsReadLoop(s, t, rd)
+	go h.wsReadLoop(s, t, rd, since)
 }
 
 // wsReadLoop reads client frames until the connection ends, then unregisters the session.
-func (h *Hub) wsReadLoop(s *session, t *wsTransport, r io.Reader) {
+func (h *Hub) wsReadLoop(s *session, t *wsTransport, r io.Reader, since map[string]livedash.StreamPosition) {
 	ctx := context.Background()
 	defer h.unregister(s)
 	defer t.closeConn()
-	s.welcome(ctx)
+	s.welcome(ctx, since)
 	var msg []byte // a text message being reassembled from fragments
 	for {
 		hdr, err := ws.ReadHeader(r)
