@@ -76,4 +76,3 @@ func truncate(s string, n int) string {
 func formatCursor(chans []string, pos []livedash.StreamPosition) string {
 	return string(appendCursor(nil, chans, pos))
 }
-
