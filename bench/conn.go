@@ -28,14 +28,15 @@ const maxMessage = 64 << 20
 var (
 	// Patterns start with a byte that is rare in the envelope, not '"': bytes.Index jumps from
 	// one occurrence of the first byte to the next, and JSON is full of quotes.
-	prefixType = []byte(`{"type":"`)
-	keyType    = []byte(`"type":"`)
-	keySeq     = []byte(`seq":`)
-	keyID      = []byte(`id":`)
-	keyData    = []byte(`data":`)
-	keyT       = []byte(`"t":`)
-	dataT      = []byte(`{"t":`)
-	dataPrefix = []byte("data:")
+	prefixType  = []byte(`{"type":"`)
+	keyType     = []byte(`"type":"`)
+	keySeq      = []byte(`seq":`)
+	keyID       = []byte(`id":`)
+	keyData     = []byte(`data":`)
+	keyT        = []byte(`"t":`)
+	dataT       = []byte(`{"t":`)
+	dataPrefix  = []byte("data:")
+	eventPrefix = []byte("event:")
 
 	typeEvent      = []byte("event")
 	typePing       = []byte("ping")
@@ -478,6 +479,7 @@ func (s *sub) readWS() error {
 }
 
 func (s *sub) readSSE() error {
+	var control bool
 	for {
 		line, err := s.br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
@@ -491,7 +493,19 @@ func (s *sub) readSSE() error {
 		if err != nil {
 			return err
 		}
+		if bytes.HasPrefix(line, eventPrefix) {
+			// Control events (ready, close) carry no publication.
+			ev := bytes.TrimSpace(line[len(eventPrefix):])
+			control = bytes.Equal(ev, []byte("ready")) || bytes.Equal(ev, []byte("close"))
+			continue
+		}
 		if !bytes.HasPrefix(line, dataPrefix) {
+			if len(bytes.TrimSpace(line)) == 0 {
+				control = false
+			}
+			continue
+		}
+		if control {
 			continue
 		}
 		now := time.Now().UnixNano()
@@ -609,8 +623,22 @@ func (r *runner) connectSSE(ctx context.Context, i int) (*sub, error) {
 		nc.Close()
 		return nil, httpError(resp.StatusCode, body)
 	}
+	// The stream is subscribed once its ready event arrives (events of the channels follow it).
+	br := bufio.NewReaderSize(resp.Body, r.bufSize)
+	for inReady := false; ; {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("waiting for the ready event: %w", err)
+		}
+		if bytes.HasPrefix(line, []byte("event: ready")) {
+			inReady = true
+		} else if inReady && bytes.HasPrefix(line, dataPrefix) {
+			break
+		}
+	}
 	nc.SetDeadline(time.Time{})
-	return &sub{r: r, idx: i, nc: nc, sse: true, br: bufio.NewReaderSize(resp.Body, r.bufSize), hist: r.shard(i)}, nil
+	return &sub{r: r, idx: i, nc: nc, sse: true, br: br, hist: r.shard(i)}, nil
 }
 
 // readHTTPError reads a refused upgrade.

@@ -220,8 +220,8 @@ func (s *benchServer) handleSSE(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.source(r)
-	// Subscribe before the headers go out: the bench counts the connection as subscribed once
-	// it has them.
+	// Subscribe before the ready event goes out: the bench counts the connection as subscribed
+	// once it has it, as with the real server.
 	c := &srvConn{out: make(chan []byte, 1<<16)}
 	s.mu.Lock()
 	c.n = s.nextN
@@ -235,6 +235,7 @@ func (s *benchServer) handleSSE(w http.ResponseWriter, r *http.Request) {
 	}()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.WriteHeader(http.StatusOK)
+	fmt.Fprintf(w, "retry: 1000\n\nid: x~0~e\nevent: ready\ndata: {\"channels\":[{\"channel\":\"x\",\"seq\":0}]}\n\n")
 	w.(http.Flusher).Flush()
 	for {
 		select {

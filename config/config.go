@@ -246,7 +246,7 @@ var settings = []setting{
 		field: func(c *Config) any { return &c.HistoryTTL }},
 	{key: "history_size_metrics", help: "Like history_size, for metrics channels (which keep fewer).", rule: "At least 0.",
 		field: func(c *Config) any { return &c.HistorySizeMetrics }},
-	{key: "sse_enabled", help: "Serve the Server-Sent Events (SSE) endpoint. Not used yet: the SSE transport comes with issue 3.",
+	{key: "sse_enabled", help: "Serve the Server-Sent Events (SSE) endpoint GET /dashboard/sse.",
 		field: func(c *Config) any { return &c.SSEEnabled }},
 	{key: "demo", help: "Run in demo mode. Not used yet: arrives with the dashboard system (issue 4).",
 		field: func(c *Config) any { return &c.Demo }},

@@ -115,6 +115,7 @@ func hubConfig(cfg config.Config) realtime.Config {
 		MaxConnsPerUser:   cfg.MaxConnectionsPerUser,
 		MaxConnsPerIP:     cfg.MaxConnectionsPerIP,
 		AllowedOrigins:    cfg.AllowedOrigins,
+		SSE:               cfg.SSEEnabled,
 		TrustedProxies:    proxies,
 		History: func(channel string) livedash.HistoryPolicy {
 			if kind, _ := livedash.SplitChannel(channel); kind == livedash.KindMetrics {
@@ -235,7 +236,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	base := s.baseURL()
 	ws := "ws" + strings.TrimPrefix(base, "http")
 	fmt.Fprintf(stdout, "livedash %s listening on %s\n", version, base)
-	fmt.Fprintf(stdout, "  WebSocket:  %s/ws\n  health:     %s/websocket/health\n  metrics:    %s/metrics\n", ws, base, base)
+	fmt.Fprintf(stdout, "  WebSocket:  %s/ws\n", ws)
+	if cfg.SSEEnabled {
+		fmt.Fprintf(stdout, "  SSE:        %s/dashboard/sse?channels=…\n", base)
+	}
+	fmt.Fprintf(stdout, "  health:     %s/websocket/health\n  metrics:    %s/metrics\n", base, base)
 	if s.minter != nil {
 		fmt.Fprintf(stdout, "  get a token: go run ./cmd/livedash token --user u1 --tenant t1 --role admin\n")
 	}
