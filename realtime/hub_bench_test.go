@@ -110,3 +110,31 @@ func BenchmarkFanOutSaturated(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSubscribeReplay1000 is a subscribe that recovers 1,000 events. It holds the channel's
+// lock for its whole run, so ns/op is the longest a live publication of that channel waits for it
+// (other channels are not affected at all).
+func BenchmarkSubscribeReplay1000(b *testing.B) {
+	r := newFanOutRig(b, 100)
+	defer r.stop()
+	ctx := context.Background()
+	for range 1000 {
+		if _, err := r.h.Publish(ctx, "metrics.t", "bench", benchData); err != nil {
+			b.Fatal(err)
+		}
+	}
+	pos, _ := r.h.broker.Position(ctx, "metrics.t")
+	since := map[string]livedash.StreamPosition{"metrics.t": {Seq: pos.Seq - 1000, Epoch: pos.Epoch}}
+	p := &livedash.Principal{UserID: "u", Tenant: "t"}
+	b.ReportAllocs()
+	for b.Loop() {
+		s := r.h.newSession(&discardTransport{delivered: &r.delivered, writes: &r.writes}, netip.MustParseAddr("127.0.0.1"), p)
+		s.hub.cfg.SendQueueSize = 1 << 20
+		if err := r.h.subscribe(ctx, s, []SubscribedChannel{{Channel: "metrics.t"}}, since, nil); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		r.h.unsubscribe(s, "metrics.t")
+		b.StartTimer()
+	}
+}
