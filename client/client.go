@@ -1,10 +1,19 @@
-// Package client is a Go client of the livedash real-time protocol (v1, JSON text frames over a
-// WebSocket at GET /ws).
+// Package client is a Go client of the livedash real-time protocol (v1): JSON text frames over a
+// WebSocket at GET /ws (the default), or a one-way Server-Sent Events stream at GET /dashboard/sse
+// (Options.Transport = TransportSSE).
 //
 // A Client keeps one connection at a time. It answers server pings, keeps the stream position
-// (seq, epoch) of every channel it receives events on, drops events it has already seen and, with
-// Options.Reconnect, reconnects with exponential backoff and full jitter, then subscribes again to
-// the same channels with `since` set to its positions so that the server can send what was missed.
+// (seq, epoch) of every channel it receives events on (subscribed channels and the implicit ones:
+// user.{sub}, tenant.{tenant}, global), drops events it has already seen and, with
+// Options.Reconnect, reconnects with exponential backoff and full jitter and recovers every
+// channel from the server's history: the implicit channels with ?since=<cursor> on the upgrade
+// (or `since` in the authenticate message), the subscribed ones by subscribing again with
+// `since`; over SSE, with Last-Event-ID.
+//
+// An event whose seq skips some on its channel (a gap) is not delivered: the client drops the
+// connection and reconnects (after the first backoff delay, even without Options.Reconnect), so
+// that the missing events are recovered from history and delivered in order. OnEvent never sees a
+// channel's events out of order nor twice.
 //
 // Callbacks (OnEvent, OnState, OnRecoveryFailed, OnMessage) are called in order from one goroutine
 // per Client; they must not block long: while more than a few thousand events wait for OnEvent, the
@@ -42,6 +51,28 @@ const (
 	TokenMessage
 )
 
+// Transport selects how the client talks to the server.
+type Transport int
+
+const (
+	// TransportWebSocket uses GET /ws (the default).
+	TransportWebSocket Transport = iota
+	// TransportSSE uses GET /dashboard/sse?channels=…, a one-way stream whose channel set
+	// (Options.Channels plus the implicit channels) is fixed per Client. Subscribe, Unsubscribe,
+	// Ping, Refresh, Authenticate and SendRaw return an error wrapping ErrNotSupported.
+	TransportSSE
+)
+
+func (t Transport) String() string {
+	switch t {
+	case TransportWebSocket:
+		return "websocket"
+	case TransportSSE:
+		return "sse"
+	}
+	return "Transport(" + strconv.Itoa(int(t)) + ")"
+}
+
 // Default timeouts.
 const (
 	DefaultDialTimeout = 10 * time.Second
@@ -50,32 +81,47 @@ const (
 
 // Options configure a Client. Only URL is required.
 type Options struct {
-	URL       string // ws://host:port/ws
-	Token     string
-	TokenMode TokenMode   // default TokenHeader
-	Header    http.Header // extra headers on the upgrade request (e.g. Origin)
+	// URL is the WebSocket endpoint (ws://host:port/ws, wss://…) or an http(s) base
+	// (http://host:port); the endpoint of the transport is derived from it: /ws, or
+	// /dashboard/sse (replacing a trailing /ws).
+	URL   string
+	Token string
+	// TokenMode: how the token is sent (default TokenHeader). Over SSE, TokenQuery sends
+	// ?token=, the others "Authorization: Bearer".
+	TokenMode TokenMode
+	Header    http.Header // extra headers on the upgrade / stream request (e.g. Origin)
 	LocalAddr string      // optional source IP (or IP:port) for the dial, e.g. "127.0.0.5"
+
+	// Transport is TransportWebSocket (default) or TransportSSE.
+	Transport Transport
+	// Channels are subscribed on every connection. Over WebSocket they are subscribed right after
+	// the welcome (Dial fails if the server refuses them) and Subscribe can add more. Over SSE
+	// they are the stream's ?channels= list, fixed for the life of the Client.
+	Channels []string
 
 	// Reconnect makes the client reconnect after a disconnect, with exponential backoff and full
 	// jitter between MinBackoff and MaxBackoff (defaults 200ms and 30s). It stops on a permanent
 	// refusal (HTTP 400/401/403/404, or an unauthenticated/forbidden authentication reply) and on
-	// Close.
+	// Close. Over SSE the stream's retry: field (1s from the server) is a floor of the delay,
+	// capped at MaxBackoff. Without Reconnect, the client still makes one attempt to recover
+	// from a gap (see GapError).
 	Reconnect              bool
 	MinBackoff, MaxBackoff time.Duration
 
 	// DialTimeout bounds one connection attempt: connect, upgrade, welcome, authentication and
-	// re-subscription (default 10s).
+	// re-subscription (default 10s). Over SSE: connect, response head and ready event.
 	DialTimeout time.Duration
 
 	// OnEvent receives every event not seen before, in order.
 	OnEvent func(Event)
 	// OnState receives state changes: Connecting, Connected, Disconnected.
 	OnState func(State)
-	// OnRecoveryFailed is called for a channel whose re-subscription with `since` was answered
-	// with recovered:false: events published while disconnected are lost.
+	// OnRecoveryFailed is called for a channel (implicit or subscribed) whose recovery was
+	// answered with recovered:false: some events published while disconnected are lost.
 	OnRecoveryFailed func(channel string)
 	// OnMessage, when set, receives every message from the server (its type and a copy of its
-	// JSON), before it is handled. Meant for tests and debugging.
+	// JSON), before it is handled. Meant for tests and debugging. Over SSE the type is "ready",
+	// "close", "event" (publications; raw is the data line) or "ping" (comments).
 	OnMessage func(typ string, raw []byte)
 
 	Logger *slog.Logger // default: discard
@@ -134,10 +180,12 @@ type State struct {
 	Kind StateKind
 	// Attempt is, for Connecting, the number of the attempt (1-based) since the last connection.
 	Attempt int
-	// Err is, for Disconnected, why: a *CloseError when the server sent a close frame, an
-	// *HTTPError when the upgrade was refused, ErrClosed after Close.
+	// Err is, for Disconnected, why: a *CloseError when the server sent a close frame (or an SSE
+	// close event), an *HTTPError when the upgrade or stream request was refused, a *GapError
+	// when the client dropped the connection to recover missed events, ErrClosed after Close.
 	Err error
-	// CloseCode is, for Disconnected, the code of the server's close frame, 0 if there was none.
+	// CloseCode is, for Disconnected, the code of the server's close frame or SSE close event, 0
+	// if there was none.
 	CloseCode int
 	// Final is, for Disconnected, true when the client will not connect again.
 	Final bool
@@ -153,7 +201,7 @@ func (s State) String() string {
 	return s.Kind.String()
 }
 
-// HTTPError is a refused upgrade: the server answered with a plain HTTP error.
+// HTTPError is a refused upgrade or SSE request: the server answered with a plain HTTP error.
 type HTTPError struct {
 	Status     int
 	Code       string        // from the JSON body {"error":{"code","message"}}, if any
@@ -168,7 +216,7 @@ func (e *HTTPError) Error() string {
 	return fmt.Sprintf("upgrade refused: HTTP %d: %s", e.Status, e.Message)
 }
 
-// CloseError is a close frame received from the server.
+// CloseError is a close frame (or SSE close event) received from the server.
 type CloseError struct {
 	Code   int // 1005 when the frame carried no code
 	Reason string
@@ -178,11 +226,24 @@ func (e *CloseError) Error() string {
 	return fmt.Sprintf("closed by server: %d %s", e.Code, e.Reason)
 }
 
+// GapError is why the client dropped a connection: an event skipped seqs on its channel (Got
+// after Last). The client reconnects and recovers the channel from history.
+type GapError struct {
+	Channel   string
+	Last, Got uint64
+}
+
+func (e *GapError) Error() string {
+	return fmt.Sprintf("client: gap in channel %s: seq %d after %d; reconnecting to recover", e.Channel, e.Got, e.Last)
+}
+
 // Errors.
 var (
 	ErrClosed       = errors.New("client: closed")
 	ErrNotConnected = errors.New("client: not connected")
 	ErrDisconnected = errors.New("client: disconnected before the reply")
+	// ErrNotSupported is wrapped by the errors of commands an SSE client cannot send.
+	ErrNotSupported = errors.New("client: not supported over SSE")
 )
 
 // Client is a connection to a livedash server, re-established automatically when
@@ -200,24 +261,37 @@ type Client struct {
 	closeDone chan struct{}
 	nextID    atomic.Int64
 
+	endpoint string // derived from opts.URL for opts.Transport
+
 	mu        sync.Mutex
 	token     string
 	cur       *conn         // ready connection, nil while disconnected
 	ready     chan struct{} // closed when cur is set, on a final disconnect and on Close
 	final     error         // why the client will not connect again
 	welcome   Welcome
-	subs      map[string]string // requested name → canonical name
+	subs      map[string]string // requested name → canonical name ("" until the server said)
+	implicit  map[string]bool   // canonical names of the implicit channels, from the last welcome
 	positions map[string]livedash.StreamPosition
+	// lenient channels accept their next event whatever its seq: their recovery failed, so the
+	// events that follow may skip some (reported by OnRecoveryFailed, not a gap to recover).
+	lenient   map[string]bool
 	closeCode int
+	sseRetry  time.Duration // the SSE stream's retry: field, a floor of the reconnection delay
 }
 
 // Dial connects to opts.URL and returns once the welcome is received (and the token accepted, in
-// TokenMessage mode). Errors of this first attempt are returned, e.g. *HTTPError for a refused
-// upgrade; Reconnect applies only to later disconnects.
+// TokenMessage mode, and Options.Channels subscribed); over SSE, once the ready event is
+// received. Errors of this first attempt are returned, e.g. *HTTPError for a refused upgrade or
+// stream request; Reconnect applies only to later disconnects.
 func Dial(ctx context.Context, opts Options) (*Client, error) {
 	if opts.URL == "" {
 		return nil, errors.New("client: Options.URL is empty")
 	}
+	endpoint, err := endpointURL(opts.URL, opts.Transport)
+	if err != nil {
+		return nil, err
+	}
+	opts.Channels = slices.Clone(opts.Channels)
 	if opts.MinBackoff <= 0 {
 		opts.MinBackoff = DefaultMinBackoff
 	}
@@ -239,10 +313,18 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 		log:       log,
 		q:         newQueue(),
 		closeDone: make(chan struct{}),
+		endpoint:  endpoint,
 		token:     opts.Token,
 		ready:     make(chan struct{}),
 		subs:      make(map[string]string),
+		implicit:  make(map[string]bool),
 		positions: make(map[string]livedash.StreamPosition),
+		lenient:   make(map[string]bool),
+	}
+	if opts.Transport == TransportWebSocket {
+		for _, name := range opts.Channels {
+			c.subs[name] = ""
+		}
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	go c.q.run()
@@ -250,7 +332,7 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 	c.emitState(State{Kind: Connecting, Attempt: 1})
 	// Close may not be called before Dial returns, so only ctx can interrupt this attempt.
 	stop := context.AfterFunc(ctx, c.cancel)
-	cn, err := c.connect(c.ctx)
+	cn, err := c.connect(c.ctx, true)
 	stop()
 	if err == nil && ctx.Err() != nil {
 		cn.closeGraceful()
@@ -290,8 +372,25 @@ func (c *Client) Positions() map[string]livedash.StreamPosition {
 	return maps.Clone(c.positions)
 }
 
+// Cursor returns the positions of the channels that can be recovered (those whose epoch is known)
+// as a cursor, "channel~seq~epoch" entries joined by ",": the format of ?since= and Last-Event-ID.
+func (c *Client) Cursor() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return formatCursor(c.positions)
+}
+
+// Implicit returns the canonical names of the implicit channels (user.{sub}, tenant.{tenant},
+// global) announced by the last welcome, authenticated reply or SSE ready event.
+func (c *Client) Implicit() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return sortedKeys(c.implicit)
+}
+
 // Subscriptions returns the channels the client is subscribed to (and will subscribe to again
-// after a reconnect): requested name → canonical name.
+// after a reconnect): requested name → canonical name. Over SSE: Options.Channels as resolved
+// by the ready event.
 func (c *Client) Subscriptions() map[string]string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -308,7 +407,11 @@ func (c *Client) CloseCode() int {
 
 // Subscribe subscribes to channels and waits for the reply. An error reply is returned as a
 // *livedash.Error. While the client is reconnecting, it waits for the connection (or ctx).
+// Over SSE it returns an error wrapping ErrNotSupported: set Options.Channels instead.
 func (c *Client) Subscribe(ctx context.Context, channels ...string) ([]Subscription, error) {
+	if err := c.twoWay("Subscribe", "set Options.Channels"); err != nil {
+		return nil, err
+	}
 	if len(channels) == 0 {
 		return nil, livedash.Errorf(livedash.EBadRequest, "no channel to subscribe to")
 	}
@@ -325,6 +428,9 @@ func (c *Client) Subscribe(ctx context.Context, channels ...string) ([]Subscript
 
 // Unsubscribe unsubscribes from channels (requested or canonical names) and waits for the reply.
 func (c *Client) Unsubscribe(ctx context.Context, channels ...string) error {
+	if err := c.twoWay("Unsubscribe", "the channel set is Options.Channels"); err != nil {
+		return err
+	}
 	if len(channels) == 0 {
 		return livedash.Errorf(livedash.EBadRequest, "no channel to unsubscribe from")
 	}
@@ -338,6 +444,9 @@ func (c *Client) Unsubscribe(ctx context.Context, channels ...string) error {
 
 // Ping sends a ping and returns the time until its pong.
 func (c *Client) Ping(ctx context.Context) (time.Duration, error) {
+	if err := c.twoWay("Ping", "the stream's heartbeat is a comment line"); err != nil {
+		return 0, err
+	}
 	cn, err := c.waitConn(ctx)
 	if err != nil {
 		return 0, err
@@ -351,6 +460,9 @@ func (c *Client) Ping(ctx context.Context) (time.Duration, error) {
 
 // Refresh sends a new token for the current connection; it is also used for later reconnects.
 func (c *Client) Refresh(ctx context.Context, token string) error {
+	if err := c.twoWay("Refresh", "a new token needs a new Client"); err != nil {
+		return err
+	}
 	cn, err := c.waitConn(ctx)
 	if err != nil {
 		return err
@@ -364,14 +476,21 @@ func (c *Client) Refresh(ctx context.Context, token string) error {
 	return nil
 }
 
-// Authenticate authenticates the current connection with an authenticate message and returns the
-// principal of the reply. The token is also used for later reconnects.
+// Authenticate authenticates the current connection with an authenticate message (with `since`
+// for the implicit channels the client knows) and returns the principal of the reply. The token
+// is also used for later reconnects.
 func (c *Client) Authenticate(ctx context.Context, token string) (livedash.Principal, error) {
+	if err := c.twoWay("Authenticate", "the token goes in the request"); err != nil {
+		return livedash.Principal{}, err
+	}
 	cn, err := c.waitConn(ctx)
 	if err != nil {
 		return livedash.Principal{}, err
 	}
-	r, err := c.roundTrip(ctx, cn, outbound{Type: "authenticate", Token: token}, nil)
+	c.mu.Lock()
+	since := c.implicitSinceLocked()
+	c.mu.Unlock()
+	r, err := c.roundTrip(ctx, cn, outbound{Type: "authenticate", Token: token}, since)
 	if err != nil {
 		return livedash.Principal{}, err
 	}
@@ -386,6 +505,9 @@ func (c *Client) Authenticate(ctx context.Context, token string) (livedash.Princ
 
 // SendRaw sends frame as one text frame, as is. Meant for tests sending malformed input.
 func (c *Client) SendRaw(ctx context.Context, frame []byte) error {
+	if err := c.twoWay("SendRaw", "the stream is one-way"); err != nil {
+		return err
+	}
 	cn, err := c.waitConn(ctx)
 	if err != nil {
 		return err
@@ -412,6 +534,14 @@ func (c *Client) Close() error {
 		<-c.q.done
 	}
 	close(c.closeDone)
+	return nil
+}
+
+// twoWay returns an error wrapping ErrNotSupported for a command an SSE client cannot send.
+func (c *Client) twoWay(op, hint string) error {
+	if c.opts.Transport == TransportSSE {
+		return fmt.Errorf("%w: %s (%s)", ErrNotSupported, op, hint)
+	}
 	return nil
 }
 
@@ -503,7 +633,9 @@ func (c *Client) manage(cn *conn) {
 			c.emitState(State{Kind: Disconnected, Err: ErrClosed, CloseCode: cn.closeCode, Final: true})
 			return
 		}
-		if !c.opts.Reconnect {
+		// A gap is recovered by reconnecting, even without Reconnect (one attempt then).
+		_, gap := errors.AsType[*GapError](cn.err)
+		if !c.opts.Reconnect && !gap {
 			c.setFinal(cn.err)
 			c.emitState(State{Kind: Disconnected, Err: cn.err, CloseCode: cn.closeCode, Final: true})
 			return
@@ -515,7 +647,10 @@ func (c *Client) manage(cn *conn) {
 		}
 		var retryAfter time.Duration
 		for {
-			d := max(backoffDelay(c.opts.MinBackoff, c.opts.MaxBackoff, attempt), retryAfter)
+			c.mu.Lock()
+			floor := min(c.sseRetry, c.opts.MaxBackoff)
+			c.mu.Unlock()
+			d := max(backoffDelay(c.opts.MinBackoff, c.opts.MaxBackoff, attempt), retryAfter, floor)
 			attempt++
 			t := time.NewTimer(d)
 			select {
@@ -527,7 +662,7 @@ func (c *Client) manage(cn *conn) {
 				return
 			}
 			c.emitState(State{Kind: Connecting, Attempt: attempt})
-			next, err := c.connect(c.ctx)
+			next, err := c.connect(c.ctx, false)
 			if err == nil {
 				cn = next
 				break
@@ -537,13 +672,13 @@ func (c *Client) manage(cn *conn) {
 				c.emitState(State{Kind: Disconnected, Err: ErrClosed, Final: true})
 				return
 			}
-			permanent := isPermanent(err)
-			c.log.Info("livedash client reconnection failed", "attempt", attempt, "err", err, "final", permanent)
-			if permanent {
+			final := isPermanent(err) || !c.opts.Reconnect
+			c.log.Info("livedash client reconnection failed", "attempt", attempt, "err", err, "final", final)
+			if final {
 				c.setFinal(err)
 			}
-			c.emitState(State{Kind: Disconnected, Err: err, Final: permanent})
-			if permanent {
+			c.emitState(State{Kind: Disconnected, Err: err, Final: final})
+			if final {
 				return
 			}
 			retryAfter = 0

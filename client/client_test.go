@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -282,7 +283,7 @@ func TestSubscribeEventsInOrderWithoutDuplicates(t *testing.T) {
 	s.mu.Lock()
 	dup := s.history["metrics.t1"][3]
 	s.mu.Unlock()
-	fc.send(dup)
+	fc.send(dup.wsLine())
 	s.publish("metrics.t1", 1, false, false)
 	e := r.event(t)
 	if e.Seq != 7 || e.Event != "metric_update" || string(e.Data) != `{"n":7}` || e.Time.IsZero() {
@@ -475,15 +476,23 @@ func TestRecoveryFailed(t *testing.T) {
 	fc.closeWith(1012, "restart")
 	fc2 := s.acceptConn(t)
 	fc2.next(t, "subscribe")
-	select {
-	case ch := <-r.recoveryFailed:
-		if ch != "metrics.t1" {
+	// Every channel, implicit (?since=) or subscribed, failed to recover.
+	want := []string{"global", "metrics.t1", "tenant.t1", "user.u1"}
+	var failed []string
+	for range want {
+		select {
+		case ch := <-r.recoveryFailed:
+			failed = append(failed, ch)
+		case <-time.After(5 * time.Second):
 			t.Fatalf(
-				"recovery failed for %q",
-				ch)
+				"OnRecoveryFailed called for %v only",
+				failed)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("OnRecoveryFailed not called")
+	}
+	if slices.Sort(failed); !slices.Equal(failed, want) {
+		t.Fatalf(
+			"recovery failed for %v, want %v",
+			failed, want)
 	}
 	if _, err := c.Ping(ctx(t)); err != nil {
 		t.Fatal(err)
@@ -776,8 +785,11 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
+// TestImplicitChannelsAndServerSubscriptions: a server whose welcome does not list the implicit
+// channels (legacy); their positions come from events only and are not kept across reconnects.
 func TestImplicitChannelsAndServerSubscriptions(t *testing.T) {
 	s := newFakeServer(t)
+	s.legacy = true
 	r := newRecorder()
 	opts := r.options(s.URL())
 	opts.Reconnect = true

@@ -21,12 +21,28 @@ import (
 )
 
 // fakeServer is a scripted implementation of the server side of protocol v1, good enough to test
-// the client: welcome, authenticate, subscribe with recovery from an in-memory history,
-// unsubscribe, ping, refresh, events. Tests drive it through its methods and hooks.
+// the client: welcome (with the implicit channels, recovered from ?since=), authenticate (with
+// since), subscribe with recovery from an in-memory history, unsubscribe, ping, refresh, events;
+// and the SSE stream (GET /dashboard/sse, Last-Event-ID). Tests drive it through its methods and
+// hooks.
 type fakeServer struct {
 	t      testing.TB
 	srv    *httptest.Server
 	tenant string
+	quit   chan struct{} // closed by Close: SSE handlers return
+	once   sync.Once
+
+	// legacy makes it a server that does not announce the implicit channels' positions.
+	legacy bool
+	// overlap makes recoveries replay that many events the client already has.
+	overlap uint64
+	// sseRaw writes SSE responses like the real server (hijacked, no length, Connection: close)
+	// instead of through the ResponseWriter (chunked).
+	sseRaw bool
+	// sseRetry is the retry: field of SSE streams, in milliseconds.
+	sseRetry int
+	// sseHeartbeat is the heartbeat_interval of SSE ready events, in seconds (default 30).
+	sseHeartbeat float64
 
 	// refuse, when set (setRefuse), may refuse the upgrade with a plain HTTP error.
 	refuse atomic.Pointer[func(r *http.Request) (status int, code, message string)]
@@ -38,10 +54,61 @@ type fakeServer struct {
 	mu       sync.Mutex
 	epoch    string
 	seqs     map[string]uint64
-	history  map[string][][]byte // channel → event lines, index seq-1
+	history  map[string][]fakePub // channel → publications, index seq-1
+	floor    map[string]uint64    // channel → seqs up to floor are no longer in the history
 	conns    map[*fakeConn]bool
+	streams  map[*fakeStream]bool
 	accepted chan *fakeConn
+	sse      chan *fakeStream
 	wg       sync.WaitGroup
+}
+
+// implicitChannels are the implicit channels of testUser.
+var implicitChannels = []string{"global", "tenant.t1", "user.u1"}
+
+// fakePub is one publication.
+type fakePub struct {
+	channel, event string
+	seq            uint64
+	ts             string
+	data           json.RawMessage
+}
+
+func (p fakePub) wsLine() []byte {
+	return mustJSON(map[string]any{"type": "event", "channel": p.channel, "event": p.event, "seq": p.seq, "ts": p.ts, "data": p.data})
+}
+
+func (p fakePub) sseData() []byte {
+	return mustJSON(map[string]any{"channel": p.channel, "seq": p.seq, "ts": p.ts, "data": p.data})
+}
+
+// fakeSub is one channel of a subscribed, welcome, authenticated or ready message.
+type fakeSub struct {
+	Name      string `json:"name"`
+	Channel   string `json:"channel"`
+	Seq       uint64 `json:"seq"`
+	Epoch     string `json:"epoch"`
+	Recovered *bool  `json:"recovered,omitempty"`
+}
+
+// recoverLocked answers a subscription to canon (as name) asking to recover from since: its entry
+// and the publications to replay. s.mu is held.
+func (s *fakeServer) recoverLocked(name, canon string, since map[string]livedash.StreamPosition) (fakeSub, []fakePub) {
+	seq := s.seqs[canon]
+	sb := fakeSub{Name: name, Channel: canon, Seq: seq, Epoch: s.epoch}
+	from, ok := since[canon]
+	if !ok {
+		return sb, nil
+	}
+	floor := s.floor[canon]
+	rec := from.Epoch == s.epoch && from.Seq <= seq && from.Seq >= floor
+	sb.Recovered = &rec
+	if from.Epoch != s.epoch || from.Seq >= seq {
+		return sb, nil
+	}
+	start := max(from.Seq, floor)
+	start -= min(start-floor, s.overlap)
+	return sb, s.history[canon][start:seq]
 }
 
 // fakeConn is one server-side connection.
@@ -54,8 +121,11 @@ type fakeConn struct {
 	remoteAddr string
 	origin     string
 
+	since string // ?since= of the upgrade
+
 	wmu      sync.Mutex
 	subs     map[string]bool // guarded by s.mu
+	authed   bool            // guarded by s.mu
 	received chan clientMsg
 	wsPongs  atomic.Int64
 	done     chan struct{}
@@ -78,10 +148,15 @@ func newFakeServer(t testing.TB) *fakeServer {
 		t:        t,
 		tenant:   "t1",
 		epoch:    "e1",
+		quit:     make(chan struct{}),
+		sseRetry: 5,
 		seqs:     make(map[string]uint64),
-		history:  make(map[string][][]byte),
+		history:  make(map[string][]fakePub),
+		floor:    make(map[string]uint64),
 		conns:    make(map[*fakeConn]bool),
+		streams:  make(map[*fakeStream]bool),
 		accepted: make(chan *fakeConn, 64),
+		sse:      make(chan *fakeStream, 64),
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.handle))
 	t.Cleanup(s.Close)
@@ -94,7 +169,11 @@ func (s *fakeServer) setRefuse(f func(r *http.Request) (status int, code, messag
 
 func (s *fakeServer) URL() string { return "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/ws" }
 
+// HTTPURL is the base http:// URL of the server.
+func (s *fakeServer) HTTPURL() string { return s.srv.URL }
+
 func (s *fakeServer) Close() {
+	s.once.Do(func() { close(s.quit) })
 	s.srv.Close()
 	s.mu.Lock()
 	for fc := range s.conns {
@@ -104,21 +183,33 @@ func (s *fakeServer) Close() {
 	s.wg.Wait()
 }
 
+func httpRefusal(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	if status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "1")
+	}
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"error":{"code":%q,"message":%q}}`, code, msg)
+}
+
 func (s *fakeServer) handle(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/dashboard/sse" {
+		s.handleSSE(w, r)
+		return
+	}
 	if r.URL.Path != "/ws" {
 		http.NotFound(w, r)
 		return
 	}
 	if refuse := s.refuse.Load(); refuse != nil {
 		if status, code, msg := (*refuse)(r); status != 0 {
-			w.Header().Set("Content-Type", "application/json")
-			if status == http.StatusTooManyRequests {
-				w.Header().Set("Retry-After", "1")
-			}
-			w.WriteHeader(status)
-			fmt.Fprintf(w, `{"error":{"code":%q,"message":%q}}`, code, msg)
+			httpRefusal(w, status, code, msg)
 			return
 		}
+	}
+	if _, err := parseCursor(r.URL.Query().Get("since")); err != nil {
+		httpRefusal(w, http.StatusBadRequest, "bad_request", "since: "+err.Error())
+		return
 	}
 	nc, rw, _, err := ws.UpgradeHTTP(r, w)
 	if err != nil {
@@ -131,6 +222,7 @@ func (s *fakeServer) handle(w http.ResponseWriter, r *http.Request) {
 		br:         rw.Reader,
 		remoteAddr: r.RemoteAddr,
 		origin:     r.Header.Get("Origin"),
+		since:      r.URL.Query().Get("since"),
 		subs:       make(map[string]bool),
 		received:   make(chan clientMsg, 256),
 		done:       make(chan struct{}),
@@ -166,6 +258,8 @@ func (s *fakeServer) handle(w http.ResponseWriter, r *http.Request) {
 	fc.readLoop()
 }
 
+// defaultWelcome is the welcome line; on an authenticated connection of a non-legacy server, it
+// lists the implicit channels (recovered from ?since=) and is followed by the replayed events.
 func (fc *fakeConn) defaultWelcome(heartbeat float64) []byte {
 	w := map[string]any{
 		"type":               "welcome",
@@ -173,10 +267,36 @@ func (fc *fakeConn) defaultWelcome(heartbeat float64) []byte {
 		"heartbeat_interval": heartbeat,
 		"authenticated":      fc.token != "",
 	}
-	if fc.token != "" {
-		w["user"] = testUser
+	if fc.token == "" {
+		return mustJSON(w)
 	}
-	return mustJSON(w)
+	w["user"] = testUser
+	if fc.s.legacy {
+		return mustJSON(w)
+	}
+	since, _ := parseCursor(fc.since)
+	chans, missed := fc.implicit(since)
+	w["channels"] = chans
+	return bytes.Join(append([][]byte{mustJSON(w)}, missed...), []byte{'\n'})
+}
+
+// implicit subscribes fc to the implicit channels: their entries and the event lines to replay.
+func (fc *fakeConn) implicit(since map[string]livedash.StreamPosition) ([]fakeSub, [][]byte) {
+	s := fc.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fc.authed = true
+	var chans []fakeSub
+	var missed [][]byte
+	for _, ch := range implicitChannels {
+		sb, pubs := s.recoverLocked(ch, ch, since)
+		chans = append(chans, sb)
+		for _, p := range pubs {
+			missed = append(missed, p.wsLine())
+		}
+		fc.subs[ch] = true
+	}
+	return chans, missed
 }
 
 func (fc *fakeConn) readLoop() {
@@ -227,16 +347,19 @@ func (fc *fakeConn) reply(m clientMsg) {
 			fc.send(mustJSON(map[string]any{"type": "error", "id": m.ID, "code": "unauthenticated", "message": "bad token"}))
 			return
 		}
-		fc.send(mustJSON(map[string]any{"type": "authenticated", "id": m.ID, "user": testUser}))
-	case "subscribe":
-		type sub struct {
-			Name      string `json:"name"`
-			Channel   string `json:"channel"`
-			Seq       uint64 `json:"seq"`
-			Epoch     string `json:"epoch"`
-			Recovered bool   `json:"recovered"`
+		reply := map[string]any{"type": "authenticated", "id": m.ID, "user": testUser}
+		s.mu.Lock()
+		first := !fc.authed && fc.token == ""
+		s.mu.Unlock()
+		if m.Type == "authenticate" && first && !s.legacy {
+			chans, missed := fc.implicit(m.Since)
+			reply["channels"] = chans
+			fc.send(append([][]byte{mustJSON(reply)}, missed...)...)
+			return
 		}
-		var subs []sub
+		fc.send(mustJSON(reply))
+	case "subscribe":
+		var subs []fakeSub
 		var missed [][]byte
 		s.mu.Lock()
 		for _, name := range m.Channels {
@@ -248,11 +371,9 @@ func (fc *fakeConn) reply(m clientMsg) {
 		}
 		for _, name := range m.Channels {
 			canon := s.canonical(name)
-			seq := s.seqs[canon]
-			sb := sub{Name: name, Channel: canon, Seq: seq, Epoch: s.epoch}
-			if since, ok := m.Since[canon]; ok && since.Epoch == s.epoch && since.Seq <= seq {
-				sb.Recovered = true
-				missed = append(missed, s.history[canon][since.Seq:seq]...)
+			sb, pubs := s.recoverLocked(name, canon, m.Since)
+			for _, p := range pubs {
+				missed = append(missed, p.wsLine())
 			}
 			fc.subs[canon] = true
 			subs = append(subs, sb)
@@ -298,25 +419,35 @@ func (s *fakeServer) canonical(name string) string {
 }
 
 // publish appends n events to channel's history and sends them, one per frame (or all in one
-// frame when batch), to the subscribed connections; with hidden, it sends them to nobody.
+// frame when batch), to the subscribed connections and streams; with hidden, it sends them to
+// nobody.
 func (s *fakeServer) publish(channel string, n int, batch, hidden bool) {
 	s.mu.Lock()
 	var lines [][]byte
+	var pubs []fakePub
 	for range n {
 		s.seqs[channel]++
 		seq := s.seqs[channel]
-		line := mustJSON(map[string]any{
-			"type": "event", "channel": channel, "event": "metric_update", "seq": seq,
-			"ts": time.Now().UTC().Format(time.RFC3339Nano), "data": map[string]any{"n": seq},
-		})
-		s.history[channel] = append(s.history[channel], line)
-		lines = append(lines, line)
+		p := fakePub{channel: channel, event: "metric_update", seq: seq,
+			ts: time.Now().UTC().Format(time.RFC3339Nano), data: mustJSON(map[string]any{"n": seq})}
+		s.history[channel] = append(s.history[channel], p)
+		pubs = append(pubs, p)
+		lines = append(lines, p.wsLine())
 	}
 	var targets []*fakeConn
 	if !hidden {
 		for fc := range s.conns {
 			if fc.subs[channel] {
 				targets = append(targets, fc)
+			}
+		}
+		for st := range s.streams {
+			if _, ok := st.pos[channel]; ok {
+				var b []byte
+				for _, p := range pubs {
+					b = append(b, st.eventTextLocked(p)...)
+				}
+				st.out <- b
 			}
 		}
 	}
@@ -338,7 +469,22 @@ func (s *fakeServer) restart(epoch string) {
 	defer s.mu.Unlock()
 	s.epoch = epoch
 	s.seqs = make(map[string]uint64)
-	s.history = make(map[string][][]byte)
+	s.history = make(map[string][]fakePub)
+	s.floor = make(map[string]uint64)
+}
+
+// expire drops the publications of channel up to seq from the history.
+func (s *fakeServer) expire(channel string, seq uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.floor[channel] = seq
+}
+
+// pub returns the publication seq of channel.
+func (s *fakeServer) pub(channel string, seq uint64) fakePub {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.history[channel][seq-1]
 }
 
 // send sends lines as one text frame, separated by '\n'.
