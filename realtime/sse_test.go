@@ -2,6 +2,8 @@ package realtime
 
 import (
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -227,5 +229,52 @@ func TestSSEShutdownAndExpiry(t *testing.T) {
 	}
 	if _, ok := s.event(5 * time.Second); ok {
 		t.Fatal("stream still open after close event")
+	}
+}
+
+// TestSSESlowConsumer: a stream that stops reading is dropped (close code 4000 in the log and
+// stats) while a WebSocket client on the same channel keeps receiving everything.
+func TestSSESlowConsumer(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.SendQueueSize = 64 })
+	tok := e.token("u1", "t1", viewer)
+	// A raw client that sends its request and never reads the stream.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /dashboard/sse?channels=metrics&token=%s HTTP/1.1\r\nHost: x\r\n\r\n", tok)
+	waitFor(t, func() bool { return e.hub.Stats().Connections[TransportSSE] == 1 })
+	fast := e.dial(tok)
+	fast.subscribe("metrics")
+
+	payload, _ := json.Marshal(map[string]string{"pad": strings.Repeat("x", 32<<10)})
+	const n = 600
+	got := make(chan int, 1)
+	go func() {
+		count := 0
+		for count < n {
+			raw, err := fast.nextRaw(10 * time.Second)
+			if err != nil || raw == nil {
+				break
+			}
+			if strings.HasPrefix(string(raw[:min(len(raw), 20)]), `{"type":"event"`) {
+				count++
+			}
+		}
+		got <- count
+	}()
+	for range n {
+		if _, err := e.hub.Publish(t.Context(), "metrics.t1", "big", json.RawMessage(payload)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if c := <-got; c != n {
+		t.Fatalf("WebSocket client got %d of %d", c, n)
+	}
+	waitFor(t, func() bool { return e.hub.Stats().Connections[TransportSSE] == 0 })
+	if st := e.hub.Stats(); st.SlowConsumers != 1 {
+		t.Fatalf("slow consumers %d", st.SlowConsumers)
 	}
 }
