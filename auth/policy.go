@@ -29,6 +29,9 @@ type Directory interface {
 	CanViewBoard(ctx context.Context, p livedash.Principal, dashboardID string) (bool, error)
 }
 
+// ValidChannel is ValidChannelName as a method, so the policy satisfies the hub's interface.
+func (p *Policy) ValidChannel(s string) error { return ValidChannelName(s) }
+
 // subscribable are the kinds a client may subscribe to; role rules may be configured for them.
 var subscribable = []string{
 	livedash.KindDashboard, livedash.KindAlerts, livedash.KindNotifications,

@@ -29,11 +29,6 @@ const testAPIKey = "test-api-key-0123456789"
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef")
 
-// testPolicy adds the syntax check the hub needs to the real auth policy.
-type testPolicy struct{ *auth.Policy }
-
-func (testPolicy) ValidChannel(s string) error { return auth.ValidChannelName(s) }
-
 // env is a hub served over real sockets on 127.0.0.1, with real JWTs.
 type env struct {
 	t      *testing.T
@@ -71,7 +66,7 @@ func newEnv(t *testing.T, mutate func(*Config)) *env {
 	}
 	e := &env{t: t, minter: auth.NewMinter(testSecret, "", "")}
 	e.broker = NewMemoryBroker(MemoryBrokerConfig{})
-	e.hub = NewHub(cfg, Deps{Broker: e.broker, Auth: v, Policy: testPolicy{pol}, APIKey: testAPIKey})
+	e.hub = NewHub(cfg, Deps{Broker: e.broker, Auth: v, Policy: pol, APIKey: testAPIKey})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = e.hub.Run(ctx); close(done) }()

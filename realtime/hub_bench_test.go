@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"livedash"
+	"livedash/auth"
 )
 
 // discardTransport frames like a real transport and counts, without a socket.
@@ -46,7 +47,7 @@ func newFanOutRig(b *testing.B, n int) *fanOutRig {
 	cfg := testConfig()
 	cfg.SendQueueSize = 1 << 20
 	broker := NewMemoryBroker(MemoryBrokerConfig{})
-	r := &fanOutRig{h: NewHub(cfg, Deps{Broker: broker, Policy: testPolicy{}})}
+	r := &fanOutRig{h: NewHub(cfg, Deps{Broker: broker, Policy: &auth.Policy{}})}
 	broker.handler.Store(ptr(livedash.BrokerHandler(r.h.deliver)))
 	r.h.writers.start(defaultWorkers())
 	r.stop = r.h.writers.stop

@@ -211,21 +211,8 @@ func TestSlowConsumerIsDropped(t *testing.T) {
 	fast.subscribe("metrics")
 
 	payload, _ := json.Marshal(map[string]string{"pad": strings.Repeat("x", 32<<10)})
-	got := make(chan int, 1)
 	const n = 600 // ~19 MiB: far more than loopback socket buffers hold
-	go func() {
-		count := 0
-		for count < n {
-			raw, err := fast.nextRaw(10 * time.Second)
-			if err != nil || raw == nil {
-				break
-			}
-			if strings.HasPrefix(string(raw[:min(len(raw), 20)]), `{"type":"event"`) {
-				count++
-			}
-		}
-		got <- count
-	}()
+	got := fast.countEvents(n)
 	for range n {
 		if _, err := e.hub.Publish(context.Background(), "metrics.t1", "big", json.RawMessage(payload)); err != nil {
 			t.Fatal(err)
@@ -363,4 +350,24 @@ func TestClientIP(t *testing.T) {
 			t.Errorf("%s via %q: %s, want %s", tc.remote, tc.xff, got, tc.want)
 		}
 	}
+}
+
+// countEvents reads (cheaply, without decoding) until n events arrived or the connection ends,
+// and sends how many it saw.
+func (c *wsConn) countEvents(n int) <-chan int {
+	got := make(chan int, 1)
+	go func() {
+		count := 0
+		for count < n {
+			raw, err := c.nextRaw(10 * time.Second)
+			if err != nil || raw == nil {
+				break
+			}
+			if strings.HasPrefix(string(raw[:min(len(raw), 20)]), `{"type":"event"`) {
+				count++
+			}
+		}
+		got <- count
+	}()
+	return got
 }

@@ -142,17 +142,7 @@ func encodeEvent(p *livedash.Publication) []byte {
 	b = appendJSONString(b, p.Channel)
 	b = append(b, `,"event":`...)
 	b = appendJSONString(b, p.Event)
-	b = append(b, `,"seq":`...)
-	b = strconv.AppendUint(b, p.Seq, 10)
-	b = append(b, `,"ts":"`...)
-	b = p.Time.UTC().AppendFormat(b, time.RFC3339Nano)
-	b = append(b, `","data":`...)
-	if len(p.Data) == 0 {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, p.Data...)
-	}
-	return append(b, '}')
+	return appendSeqTimeData(b, p)
 }
 
 // encodeSSEData builds the data line of an SSE event: {"channel","seq","ts","data"}.
@@ -160,6 +150,12 @@ func encodeSSEData(p *livedash.Publication) []byte {
 	b := make([]byte, 0, 64+len(p.Channel)+len(p.Data))
 	b = append(b, `{"channel":`...)
 	b = appendJSONString(b, p.Channel)
+	return appendSeqTimeData(b, p)
+}
+
+// appendSeqTimeData appends the common tail of both event encodings: seq, ts, data and the
+// closing brace.
+func appendSeqTimeData(b []byte, p *livedash.Publication) []byte {
 	b = append(b, `,"seq":`...)
 	b = strconv.AppendUint(b, p.Seq, 10)
 	b = append(b, `,"ts":"`...)

@@ -250,20 +250,7 @@ func TestSSESlowConsumer(t *testing.T) {
 
 	payload, _ := json.Marshal(map[string]string{"pad": strings.Repeat("x", 32<<10)})
 	const n = 600
-	got := make(chan int, 1)
-	go func() {
-		count := 0
-		for count < n {
-			raw, err := fast.nextRaw(10 * time.Second)
-			if err != nil || raw == nil {
-				break
-			}
-			if strings.HasPrefix(string(raw[:min(len(raw), 20)]), `{"type":"event"`) {
-				count++
-			}
-		}
-		got <- count
-	}()
+	got := fast.countEvents(n)
 	for range n {
 		if _, err := e.hub.Publish(t.Context(), "metrics.t1", "big", json.RawMessage(payload)); err != nil {
 			t.Fatal(err)

@@ -38,11 +38,6 @@ type server struct {
 	ln     net.Listener
 }
 
-// policy adds the syntax check the hub needs to the auth policy.
-type policy struct{ *auth.Policy }
-
-func (policy) ValidChannel(s string) error { return auth.ValidChannelName(s) }
-
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
@@ -141,7 +136,7 @@ func newServer(cfg config.Config, log *slog.Logger) (*server, error) {
 		Retain: func(ch string) bool { return s.hub.HasSubscribers(ch) },
 	})
 	s.hub = realtime.NewHub(hubConfig(cfg), realtime.Deps{
-		Broker: broker, Auth: verifier, Policy: policy{pol}, APIKey: cfg.APIKey,
+		Broker: broker, Auth: verifier, Policy: pol, APIKey: cfg.APIKey,
 		Logger: log.With("component", "hub"),
 	})
 
