@@ -2,9 +2,9 @@
 GO ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: test lint unit run build bench-go
+.PHONY: test lint unit web run build bench-go
 
-test: lint unit
+test: lint unit web
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -22,3 +22,11 @@ build:
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./realtime/
+
+# The web app: a clean install, lint, type check, unit tests, then a build that must match the
+# committed web/dist (which `go run ./cmd/livedash` embeds without Node).
+web:
+	cd web && npm ci --no-audit --no-fund && npm run lint && npm run typecheck && npm test && npm run build
+	@if [ -n "$$(git status --porcelain -- web/dist)" ]; then \
+		git status --short -- web/dist; \
+		echo "web/dist differs from a fresh build of web/src: run 'make web' and commit web/dist"; exit 1; fi

@@ -23,6 +23,7 @@ import (
 	"livedash/auth"
 	"livedash/config"
 	"livedash/realtime"
+	"livedash/web"
 )
 
 // extraRoutes adds build-tag-specific routes (pprof).
@@ -144,8 +145,12 @@ func newServer(cfg config.Config, log *slog.Logger) (*server, error) {
 	reg.MustRegister(s.hub.Collector(), collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
-	mux.Handle("/", s.hub.Handler())
+	rt := s.hub.Handler()
+	mux.Handle("/ws", rt)
+	mux.Handle("/dashboard/", rt) // /dashboard/sse, /dashboard/broadcast
+	mux.Handle("/websocket/", rt) // health, stats
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/", web.Handler()) // the embedded app, last: everything else
 	if extraRoutes != nil {
 		extraRoutes(mux)
 	}
@@ -231,6 +236,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	base := s.baseURL()
 	ws := "ws" + strings.TrimPrefix(base, "http")
 	fmt.Fprintf(stdout, "livedash %s listening on %s\n", version, base)
+	fmt.Fprintf(stdout, "  web app:    %s/\n", base)
 	fmt.Fprintf(stdout, "  WebSocket:  %s/ws\n", ws)
 	if cfg.SSEEnabled {
 		fmt.Fprintf(stdout, "  SSE:        %s/dashboard/sse?channels=…\n", base)
