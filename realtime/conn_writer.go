@@ -74,7 +74,9 @@ func (w *connWriter) write(b []byte, timeout time.Duration) (int, error) {
 
 // goodbye writes a final frame (close frame, or SSE close event) and half-closes, so that the
 // read side closes the socket when the client answers or after closeWait; it reports whether it
-// did. A partial frame still pending means the stream cannot take another frame.
+// did. A partial frame still pending means the stream cannot take another frame. In fast mode
+// (a pool worker) the frame goes out with a non-blocking write: a deadline as short as
+// fastWriteTimeout could expire before the write is even tried on a loaded machine.
 func (w *connWriter) goodbye(frame []byte, fast bool) bool {
 	if len(w.pending) > 0 && !fast {
 		if w.flushPending() != nil {
@@ -84,11 +86,8 @@ func (w *connWriter) goodbye(frame []byte, fast bool) bool {
 	if len(w.pending) > 0 {
 		return false
 	}
-	timeout := time.Second
-	if fast {
-		timeout = fastWriteTimeout
-	}
-	if _, err := w.write(frame, timeout); err != nil {
+	if err := w.send(frame, fast); err != nil {
+		w.pending = nil // no room for the goodbye: the socket is full; just close
 		return false
 	}
 	if cw, ok := w.conn.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
