@@ -105,7 +105,7 @@ func TestSSERecovery(t *testing.T) {
 			t.Fatalf("ready channel %+v not recovered", c)
 		}
 	}
-	id = readSSE(t, s2, "metrics.t1", 6, 1000)
+	readSSE(t, s2, "metrics.t1", 6, 1000)
 	e.publishN(t, "metrics.t1", 1005, 2)
 	id = readSSE(t, s2, "metrics.t1", 1006, 2)
 	s2.close()
