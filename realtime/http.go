@@ -276,11 +276,24 @@ func (h *Hub) serveHealth(w http.ResponseWriter, r *http.Request) {
 		"time":           h.now().UTC().Format(time.RFC3339),
 	}
 	status := http.StatusOK
+	checks := body["checks"].(map[string]string)
+	fail := func(name string, err error) {
+		checks[name] = err.Error()
+		body["status"], status = "degraded", http.StatusServiceUnavailable
+	}
 	if p, ok := h.broker.(interface{ Ping(context.Context) error }); ok {
 		if err := p.Ping(r.Context()); err != nil {
-			body["checks"].(map[string]string)["broker"] = err.Error()
-			body["status"], status = "degraded", http.StatusServiceUnavailable
+			fail("broker", err)
 		}
+	}
+	for name, check := range h.checks {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		if err := check(ctx); err != nil {
+			fail(name, err)
+		} else {
+			checks[name] = "ok"
+		}
+		cancel()
 	}
 	if h.draining.Load() {
 		body["status"], status = "draining", http.StatusServiceUnavailable

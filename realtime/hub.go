@@ -83,6 +83,8 @@ type Deps struct {
 	APIKey string // empty disables API-key publishing
 	Logger *slog.Logger
 	Now    func() time.Time
+	// Checks are extra health checks (e.g. "database") run by GET /websocket/health.
+	Checks map[string]func(context.Context) error
 }
 
 // Hub keeps connections and subscriptions and fans publications out to them.
@@ -92,6 +94,7 @@ type Hub struct {
 	auth   Authenticator
 	policy ChannelPolicy
 	apiKey string
+	checks map[string]func(context.Context) error
 	log    *slog.Logger
 	now    func() time.Time
 	start  time.Time
@@ -142,6 +145,7 @@ func NewHub(cfg Config, deps Deps) *Hub {
 		auth:     deps.Auth,
 		policy:   deps.Policy,
 		apiKey:   deps.APIKey,
+		checks:   deps.Checks,
 		log:      deps.Logger,
 		now:      deps.Now,
 		seed:     maphash.MakeSeed(),

@@ -34,6 +34,9 @@ Usage:
   livedash [serve] [flags]        run the server (default); see --help for every setting
   livedash token --user U --tenant T [--role R]... [--project P]... [--ttl 1h]
                                   print a signed JWT for development and scripts
+  livedash migrate                run the database migrations (serve runs them too)
+  livedash tenant add --name N [--id ID]
+  livedash user add --email E --tenant T --role admin|editor|viewer [--password P]
   livedash bench [flags]          load-test a running server (see livedash bench --help)
   livedash version                print the version
 `
@@ -49,6 +52,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args, getenv, stdout, stderr, nil)
 	case "token":
 		return token(args, getenv, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, args, getenv, stdout, stderr)
+	case "tenant":
+		return tenantCmd(ctx, args, getenv, stdout, stderr)
+	case "user":
+		return userCmd(ctx, args, getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args, getenv, stdout, stderr)
 	case "version":

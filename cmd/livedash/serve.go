@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,6 +24,7 @@ import (
 	"livedash/auth"
 	"livedash/config"
 	"livedash/realtime"
+	"livedash/sqlstore"
 	"livedash/web"
 )
 
@@ -34,6 +36,8 @@ type server struct {
 	cfg    config.Config
 	log    *slog.Logger
 	hub    *realtime.Hub
+	store  *sqlstore.Store
+	tenant string       // the first-run tenant (host metrics go there)
 	minter *auth.Minter // nil when only a public key is configured
 	http   *http.Server
 	ln     net.Listener
@@ -123,22 +127,37 @@ func hubConfig(cfg config.Config) realtime.Config {
 }
 
 // newServer wires the system from cfg and binds its listener.
-func newServer(cfg config.Config, log *slog.Logger) (*server, error) {
+func newServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) (_ *server, err error) {
 	verifier, minter, err := jwtKeys(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	pol, err := auth.NewPolicy(cfg.ChannelRoles, nil)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, log: log, minter: minter}
+	defer func() {
+		if err != nil {
+			st.Close()
+		}
+	}()
+	tenant, err := bootstrap(ctx, st, cfg, stdout)
+	if err != nil {
+		return nil, err
+	}
+	// The store answers what tokens cannot: a project's tenant, who may view a shared board.
+	pol, err := auth.NewPolicy(cfg.ChannelRoles, st)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{cfg: cfg, log: log, minter: minter, store: st, tenant: tenant}
 	broker := realtime.NewMemoryBroker(realtime.MemoryBrokerConfig{
 		Retain: func(ch string) bool { return s.hub.HasSubscribers(ch) },
 	})
 	s.hub = realtime.NewHub(hubConfig(cfg), realtime.Deps{
 		Broker: broker, Auth: verifier, Policy: pol, APIKey: cfg.APIKey,
 		Logger: log.With("component", "hub"),
+		Checks: map[string]func(context.Context) error{"database": st.Ping},
 	})
 
 	reg := prometheus.NewRegistry()
@@ -193,6 +212,8 @@ func (s *server) run(ctx context.Context) error {
 	hubCtx, stopHub := context.WithCancel(context.Background())
 	hubDone := make(chan error, 1)
 	go func() { hubDone <- s.hub.Run(hubCtx) }()
+	jobs := newJobs(hubCtx)
+	jobs.start(func(ctx context.Context) { retention(ctx, s.store, s.cfg.MetricsRetention, s.log) })
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.ln) }()
 
@@ -216,6 +237,10 @@ func (s *server) run(ctx context.Context) error {
 	}
 	stopHub()
 	<-hubDone
+	jobs.wait()
+	if cerr := s.store.Close(); cerr != nil {
+		s.log.Warn("closing the database", "err", cerr)
+	}
 	s.log.Info("stopped")
 	return err
 }
@@ -229,7 +254,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	s, err := newServer(cfg, log)
+	s, err := newServer(ctx, cfg, log, stdout)
 	if err != nil {
 		return err
 	}
@@ -250,3 +275,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	return s.run(ctx)
 }
+
+// jobs runs background goroutines tied to the server's life and waits for them at shutdown.
+type jobs struct {
+	ctx context.Context
+	wg  sync.WaitGroup
+}
+
+func newJobs(ctx context.Context) *jobs { return &jobs{ctx: ctx} }
+
+func (j *jobs) start(f func(context.Context)) { j.wg.Go(func() { f(j.ctx) }) }
+
+func (j *jobs) wait() { j.wg.Wait() }

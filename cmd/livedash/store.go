@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"livedash"
+	"livedash/config"
+	"livedash/sqlstore"
+)
+
+// openStore opens the configured database (SQLite in the data dir by default); migrations run as
+// it opens.
+func openStore(ctx context.Context, cfg config.Config) (*sqlstore.Store, error) {
+	st, err := sqlstore.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	return st, nil
+}
+
+// defaultTenant is the tenant the first run creates.
+const defaultTenant = "default"
+
+// bootstrap creates, on first run (no tenant yet), the default tenant and its admin. The admin's
+// password is admin_password when set, otherwise generated and printed once.
+func bootstrap(ctx context.Context, st *sqlstore.Store, cfg config.Config, stdout io.Writer) (tenant string, err error) {
+	page, err := st.ListTenants(ctx, livedash.ListOptions{Limit: 1})
+	if err != nil {
+		return "", fmt.Errorf("bootstrap: %w", err)
+	}
+	if len(page.Items) > 0 {
+		return page.Items[0].ID, nil
+	}
+	t, err := st.CreateTenant(ctx, livedash.Tenant{ID: defaultTenant, Name: "Default"})
+	if err != nil {
+		return "", fmt.Errorf("bootstrap: %w", err)
+	}
+	password, generated := cfg.AdminPassword, false
+	if password == "" {
+		password, generated = randomPassword(), true
+	}
+	u, err := st.CreateUser(ctx, t.ID, livedash.User{Email: cfg.AdminEmail, DisplayName: "Administrator",
+		Roles: []string{livedash.RoleAdmin}}, password)
+	if err != nil {
+		return "", fmt.Errorf("bootstrap: create admin: %w", err)
+	}
+	fmt.Fprintf(stdout, "first run: created tenant %q and admin %s\n", t.ID, u.Email)
+	if generated {
+		fmt.Fprintf(stdout, "  admin password (shown once; set LIVEDASH_ADMIN_PASSWORD to choose it): %s\n", password)
+	}
+	return t.ID, nil
+}
+
+func randomPassword() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// retention deletes metric points older than the configured retention, every hour.
+func retention(ctx context.Context, st *sqlstore.Store, keep time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		n, err := st.DeletePointsBefore(ctx, "", time.Now().Add(-keep))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("metric retention", "err", err)
+		case n > 0:
+			log.Info("metric retention", "deleted_points", n, "older_than", keep)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// migrate runs the database migrations and reports the schema version.
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("livedash migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, err := loadConfig(fs, args, getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	v, err := st.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "database (%s) is at schema version %d\n", st.Dialect(), v)
+	return nil
+}
+
+// tenantCmd: livedash tenant add --id ID --name NAME
+func tenantCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: livedash tenant add --name NAME [--id ID]")
+	}
+	fs := flag.NewFlagSet("livedash tenant add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	id := fs.String("id", "", "tenant id (slug); generated when empty")
+	name := fs.String("name", "", "tenant name; required")
+	cfg, err := loadConfig(fs, args[1:], getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	t, err := st.CreateTenant(ctx, livedash.Tenant{ID: *id, Name: *name})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created tenant %s (%s)\n", t.ID, t.Name)
+	return nil
+}
+
+// userCmd: livedash user add --email E --tenant T --role R [--password P] [--name N]
+func userCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: livedash user add --email EMAIL --tenant TENANT --role admin|editor|viewer [--password P]")
+	}
+	fs := flag.NewFlagSet("livedash user add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	email := fs.String("email", "", "email; required")
+	tenant := fs.String("tenant", "", "tenant id; required")
+	name := fs.String("name", "", "display name")
+	password := fs.String("password", "", "password; generated and printed when empty")
+	var roles listFlag
+	fs.Var(&roles, "role", "role (repeatable or comma-separated): admin, editor, viewer")
+	cfg, err := loadConfig(fs, args[1:], getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	pw := *password
+	if pw == "" {
+		pw = randomPassword()
+	}
+	display := *name
+	if display == "" {
+		display, _, _ = strings.Cut(*email, "@")
+	}
+	u, err := st.CreateUser(ctx, *tenant, livedash.User{Email: *email, DisplayName: display, Roles: roles}, pw)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created user %s (%s) in tenant %s with roles %v\n", u.Email, u.ID, u.Tenant, u.Roles)
+	if *password == "" {
+		fmt.Fprintf(stdout, "  password (shown once): %s\n", pw)
+	}
+	return nil
+}
