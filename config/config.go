@@ -254,13 +254,13 @@ var settings = []setting{
 		field: func(c *Config) any { return &c.CollectorEnabled }},
 	{key: "collector_interval", help: "How often the host metrics collector samples. Not used yet (issue 5).", rule: "At least 100ms.",
 		field: func(c *Config) any { return &c.CollectorInterval }},
-	{key: "database_url", secret: true, help: "Database connection URL. Empty uses a SQLite file in data_dir. Not used yet: storage comes with issue 4.",
+	{key: "database_url", secret: true, help: "Database: empty for a SQLite file (data_dir/livedash.db); postgres://user@host:5432/db or mysql://user:pass@tcp(host:3306)/db for PostgreSQL or MySQL/MariaDB. Migrations run at start.",
 		field: func(c *Config) any { return &c.DatabaseURL }},
-	{key: "admin_email", help: "Email of the initial admin account. Not used yet (issue 4).", rule: "A plain email address.",
+	{key: "admin_email", help: "Email of the admin created on first run (when the database has no tenant yet).", rule: "A plain email address.",
 		field: func(c *Config) any { return &c.AdminEmail }},
-	{key: "admin_password", secret: true, help: "Password of the initial admin account. Not used yet (issue 4).",
+	{key: "admin_password", secret: true, help: "Password of the admin created on first run. When empty, one is generated and printed once.",
 		field: func(c *Config) any { return &c.AdminPassword }},
-	{key: "metrics_retention", help: "How long stored metrics are kept. Not used yet (issue 4).", rule: "Greater than 0.",
+	{key: "metrics_retention", help: "How long stored metric points are kept; older ones are deleted every hour.", rule: "Greater than 0.",
 		field: func(c *Config) any { return &c.MetricsRetention }},
 }
 
