@@ -37,6 +37,8 @@ Usage:
   livedash migrate                run the database migrations (serve runs them too)
   livedash tenant add --name N [--id ID]
   livedash user add --email E --tenant T --role admin|editor|viewer [--password P]
+  livedash agent --server URL --api-key K [--tenant T]
+                                  collect this host's metrics and push them to a server
   livedash bench [flags]          load-test a running server (see livedash bench --help)
   livedash version                print the version
 `
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return tenantCmd(ctx, args, getenv, stdout, stderr)
 	case "user":
 		return userCmd(ctx, args, getenv, stdout, stderr)
+	case "agent":
+		return runAgent(ctx, args, getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args, getenv, stdout, stderr)
 	case "version":
