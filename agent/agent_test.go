@@ -37,22 +37,22 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.down {
-		http.Error(w, `{"error":{"code":"unavailable"}}`, 503)
+		http.Error(w, `{"error":{"code":"unavailable"}}`, http.StatusServiceUnavailable)
 		return
 	}
 	if req.Header.Get("X-API-Key") != "k" || req.Header.Get("X-Livedash-Tenant") != "t1" || req.URL.Path != "/api/v1/metrics" {
-		http.Error(w, "bad request", 400)
+		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
 	var body struct{ Points []wirePoint }
 	if err := json.NewDecoder(req.Body).Decode(&body); err != nil {
-		http.Error(w, err.Error(), 400)
+		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	for _, p := range body.Points {
 		r.values = append(r.values, p.Value)
 	}
-	w.WriteHeader(200)
+	w.WriteHeader(http.StatusOK)
 }
 
 func (r *recorder) got() []float64 {
