@@ -23,7 +23,9 @@ import (
 	"livedash"
 	"livedash/auth"
 	"livedash/config"
+	"livedash/httpapi"
 	"livedash/realtime"
+	"livedash/service"
 	"livedash/sqlstore"
 	"livedash/web"
 )
@@ -37,6 +39,7 @@ type server struct {
 	log    *slog.Logger
 	hub    *realtime.Hub
 	store  *sqlstore.Store
+	svc    *service.Service
 	tenant string       // the first-run tenant (host metrics go there)
 	minter *auth.Minter // nil when only a public key is configured
 	http   *http.Server
@@ -160,6 +163,8 @@ func newServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 		Checks: map[string]func(context.Context) error{"database": st.Ping},
 	})
 
+	s.svc = service.New(service.Config{Store: st, Publisher: s.hub, Logger: log.With("component", "service")})
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(s.hub.Collector(), collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -169,6 +174,15 @@ func newServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 	mux.Handle("/dashboard/", rt) // /dashboard/sse, /dashboard/broadcast
 	mux.Handle("/websocket/", rt) // health, stats
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	// Logins need a key to sign with; with only a public key, tokens come from elsewhere.
+	var issuer httpapi.Minter = noMinter{}
+	if minter != nil {
+		issuer = minter
+	}
+	mux.Handle("/api/", httpapi.NewServer(httpapi.Deps{
+		Service: s.svc, Tenants: st, Users: st, Verifier: verifier, Minter: issuer, APIKey: cfg.APIKey,
+		SecureCookies: cfg.TLS(), MaxBodyBytes: 4 << 20, Logger: log.With("component", "api"),
+	}))
 	mux.Handle("/", web.Handler()) // the embedded app, last: everything else
 	if extraRoutes != nil {
 		extraRoutes(mux)
@@ -214,6 +228,15 @@ func (s *server) run(ctx context.Context) error {
 	go func() { hubDone <- s.hub.Run(hubCtx) }()
 	jobs := newJobs(hubCtx)
 	jobs.start(func(ctx context.Context) { retention(ctx, s.store, s.cfg.MetricsRetention, s.log) })
+	if s.cfg.CollectorEnabled {
+		ingest := func(ctx context.Context, tenant string, pts []livedash.MetricPoint) error {
+			_, err := s.svc.Ingest(ctx, tenant, pts)
+			return err
+		}
+		jobs.start(func(ctx context.Context) {
+			runCollector(ctx, s.cfg.CollectorInterval, s.hub, ingest, s.tenant, s.log.With("component", "collector"))
+		})
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.ln) }()
 
@@ -287,3 +310,10 @@ func newJobs(ctx context.Context) *jobs { return &jobs{ctx: ctx} }
 func (j *jobs) start(f func(context.Context)) { j.wg.Go(func() { f(j.ctx) }) }
 
 func (j *jobs) wait() { j.wg.Wait() }
+
+// noMinter refuses logins when the server only verifies tokens (a public key, no secret).
+type noMinter struct{}
+
+func (noMinter) Mint(livedash.Principal, time.Duration) (string, error) {
+	return "", livedash.Errorf(livedash.EUnavailable, "this server verifies tokens from an identity provider and does not issue them; log in there")
+}

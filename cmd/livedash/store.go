@@ -53,7 +53,13 @@ func bootstrap(ctx context.Context, st *sqlstore.Store, cfg config.Config, stdou
 	if err != nil {
 		return "", fmt.Errorf("bootstrap: create admin: %w", err)
 	}
-	fmt.Fprintf(stdout, "first run: created tenant %q and admin %s\n", t.ID, u.Email)
+	if _, err := hostDashboard(ctx, st, t.ID, u.ID); err != nil {
+		return "", fmt.Errorf("bootstrap: %w", err)
+	}
+	if err := defineHostMetrics(ctx, st, t.ID); err != nil {
+		return "", fmt.Errorf("bootstrap: define host metrics: %w", err)
+	}
+	fmt.Fprintf(stdout, "first run: created tenant %q, admin %s and the Host metrics dashboard\n", t.ID, u.Email)
 	if generated {
 		fmt.Fprintf(stdout, "  admin password (shown once; set LIVEDASH_ADMIN_PASSWORD to choose it): %s\n", password)
 	}

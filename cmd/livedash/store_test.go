@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"livedash"
 	"livedash/sqlstore"
 )
 
@@ -48,7 +49,7 @@ func TestFirstRunAndCommands(t *testing.T) {
 	}
 	first := start()
 	m := regexp.MustCompile(`admin password \(shown once[^)]*\): (\S+)`).FindStringSubmatch(first)
-	if !strings.Contains(first, `created tenant "default" and admin admin@localhost`) || m == nil {
+	if !strings.Contains(first, `created tenant "default", admin admin@localhost`) || m == nil {
 		t.Fatalf("first run output:\n%s", first)
 	}
 	if second := start(); strings.Contains(second, "first run") {
@@ -61,6 +62,18 @@ func TestFirstRunAndCommands(t *testing.T) {
 	}
 	if u, err := st.Authenticate(ctx, "", "admin@localhost", m[1]); err != nil || u.Tenant != "default" || u.Roles[0] != "admin" {
 		t.Fatalf("printed password does not log in: %+v %v", u, err)
+	}
+	// A new install shows the host metrics first: a shared dashboard of CPU, memory, network, disk.
+	dash, err := st.ListDashboards(ctx, "default", livedash.DashboardFilter{}, livedash.ListOptions{})
+	if err != nil || len(dash.Items) != 1 || dash.Items[0].Name != "Host metrics" || dash.Items[0].Visibility != livedash.VisibilityShared {
+		t.Fatalf("dashboards after first run: %+v %v", dash.Items, err)
+	}
+	widgets, err := st.ListWidgets(ctx, "default", dash.Items[0].ID)
+	if err != nil || len(widgets) != 8 {
+		t.Fatalf("host dashboard widgets: %d %v", len(widgets), err)
+	}
+	if def, err := st.MetricDefinition(ctx, "default", "host.cpu.percent"); err != nil || def.Unit == "" {
+		t.Fatalf("host metric definitions: %+v %v", def, err)
 	}
 	st.Close()
 

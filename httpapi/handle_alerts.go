@@ -1,0 +1,167 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"livedash"
+)
+
+type alertRuleRequest struct {
+	Name       string              `json:"name"`
+	MetricCode string              `json:"metric_code"`
+	Labels     map[string]string   `json:"labels"`
+	Comparison string              `json:"comparison"`
+	Threshold  float64             `json:"threshold"`
+	For        livedash.Duration   `json:"for"`
+	Severity   string              `json:"severity"`
+	Recipients livedash.Recipients `json:"recipients"`
+	Enabled    *bool               `json:"enabled"` // true when absent
+}
+
+func (req alertRuleRequest) rule() livedash.AlertRule {
+	enabled := req.Enabled == nil || *req.Enabled
+	return livedash.AlertRule{
+		Name: req.Name, MetricCode: req.MetricCode, Labels: req.Labels, Comparison: req.Comparison,
+		Threshold: req.Threshold, For: req.For, Severity: req.Severity, Recipients: req.Recipients,
+		Enabled: enabled,
+	}
+}
+
+func handleAlertRuleList(d Deps) http.Handler { return listHandler(d, d.Service.ListAlertRules) }
+
+func handleAlertRuleCreate(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[alertRuleRequest](w, r, d.MaxBodyBytes)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		rule, err := d.Service.CreateAlertRule(r.Context(), principalOf(r), req.rule())
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		encode(w, http.StatusCreated, rule)
+	})
+}
+
+func handleAlertRuleDelete(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := d.Service.DeleteAlertRule(r.Context(), principalOf(r), r.PathValue("id")); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+func handleAlertList(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		opt, err := listOptions(r)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		q := r.URL.Query()
+		f := livedash.AlertFilter{State: q.Get("state"), RuleID: q.Get("rule_id")}
+		if f.Open, err = boolParam(r, "open"); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		if err := f.Validate(); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		page, err := d.Service.ListAlerts(r.Context(), principalOf(r), f, opt)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		encode(w, http.StatusOK, pageOf(page))
+	})
+}
+
+func handleAlertAck(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, err := d.Service.AcknowledgeAlert(r.Context(), principalOf(r), r.PathValue("id"))
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		encode(w, http.StatusOK, a)
+	})
+}
+
+// alertRulePatchRequest changes the fields it carries.
+type alertRulePatchRequest struct {
+	Name       *string              `json:"name"`
+	MetricCode *string              `json:"metric_code"`
+	Labels     *map[string]string   `json:"labels"`
+	Comparison *string              `json:"comparison"`
+	Threshold  *float64             `json:"threshold"`
+	For        *livedash.Duration   `json:"for"`
+	Severity   *string              `json:"severity"`
+	Recipients *livedash.Recipients `json:"recipients"`
+	Enabled    *bool                `json:"enabled"`
+}
+
+func handleAlertRuleUpdate(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[alertRulePatchRequest](w, r, d.MaxBodyBytes)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		caller := principalOf(r)
+		rule, err := currentAlertRule(r.Context(), d, caller, r.PathValue("id"))
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		set(&rule.Name, req.Name)
+		set(&rule.MetricCode, req.MetricCode)
+		set(&rule.Labels, req.Labels)
+		set(&rule.Comparison, req.Comparison)
+		set(&rule.Threshold, req.Threshold)
+		set(&rule.For, req.For)
+		set(&rule.Severity, req.Severity)
+		set(&rule.Recipients, req.Recipients)
+		set(&rule.Enabled, req.Enabled)
+		rule, err = d.Service.UpdateAlertRule(r.Context(), caller, rule)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		encode(w, http.StatusOK, rule)
+	})
+}
+
+// alertRuleReader is implemented by services that can read one alert rule by id.
+type alertRuleReader interface {
+	AlertRule(ctx context.Context, p livedash.Principal, id string) (livedash.AlertRule, error)
+}
+
+// currentAlertRule returns rule id of the caller's tenant: from the service when it reads rules by
+// id, else by paging through the rules.
+func currentAlertRule(ctx context.Context, d Deps, p livedash.Principal, id string) (livedash.AlertRule, error) {
+	if rr, ok := d.Service.(alertRuleReader); ok {
+		return rr.AlertRule(ctx, p, id)
+	}
+	opt := livedash.ListOptions{Limit: livedash.MaxLimit}
+	for {
+		page, err := d.Service.ListAlertRules(ctx, p, opt)
+		if err != nil {
+			return livedash.AlertRule{}, err
+		}
+		for _, rule := range page.Items {
+			if rule.ID == id {
+				return rule, nil
+			}
+		}
+		if page.NextCursor == "" {
+			return livedash.AlertRule{}, errorf(livedash.ENotFound, "alert rule %s not found", id)
+		}
+		opt.Cursor = page.NextCursor
+	}
+}

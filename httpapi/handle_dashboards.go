@@ -1,0 +1,148 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"livedash"
+)
+
+type dashboardCreateRequest struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Layout      json.RawMessage `json:"layout"`
+	Visibility  string          `json:"visibility"`
+	Widgets     []widgetRequest `json:"widgets"`
+}
+
+// dashboardPatchRequest changes the fields it carries; Version (or If-Match) is the version the
+// client read.
+type dashboardPatchRequest struct {
+	Name        *string         `json:"name"`
+	Description *string         `json:"description"`
+	Layout      json.RawMessage `json:"layout"`
+	Visibility  *string         `json:"visibility"`
+	Version     *int64          `json:"version"`
+}
+
+// dashboardView is a dashboard with its widgets ([] rather than absent when it has none).
+type dashboardView struct {
+	livedash.Dashboard
+	Widgets []livedash.Widget `json:"widgets"`
+}
+
+func viewOf(db livedash.Dashboard, widgets []livedash.Widget) dashboardView {
+	if widgets == nil {
+		widgets = []livedash.Widget{}
+	}
+	db.Widgets = nil
+	return dashboardView{Dashboard: db, Widgets: widgets}
+}
+
+func handleDashboardList(d Deps) http.Handler { return listHandler(d, d.Service.ListDashboards) }
+
+func handleDashboardCreate(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[dashboardCreateRequest](w, r, d.MaxBodyBytes)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		db := livedash.Dashboard{Name: req.Name, Description: req.Description, Layout: req.Layout, Visibility: req.Visibility}
+		for _, wr := range req.Widgets {
+			db.Widgets = append(db.Widgets, wr.widget())
+		}
+		db, err = d.Service.CreateDashboard(r.Context(), principalOf(r), db)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		w.Header().Set("ETag", etag(db.Version))
+		encode(w, http.StatusCreated, viewOf(db, db.Widgets))
+	})
+}
+
+func handleDashboardGet(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		db, widgets, err := d.Service.Dashboard(r.Context(), principalOf(r), r.PathValue("id"))
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		w.Header().Set("ETag", etag(db.Version))
+		encode(w, http.StatusOK, viewOf(db, widgets))
+	})
+}
+
+func handleDashboardUpdate(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[dashboardPatchRequest](w, r, d.MaxBodyBytes)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		version, err := versionOf(r, req.Version, true)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		caller := principalOf(r)
+		db, widgets, err := d.Service.Dashboard(r.Context(), caller, r.PathValue("id"))
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		set(&db.Name, req.Name)
+		set(&db.Description, req.Description)
+		set(&db.Visibility, req.Visibility)
+		if req.Layout != nil {
+			db.Layout = req.Layout
+		}
+		db.Version = version
+		db.Widgets = nil
+		db, err = d.Service.UpdateDashboard(r.Context(), caller, db)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		w.Header().Set("ETag", etag(db.Version))
+		encode(w, http.StatusOK, viewOf(db, widgets))
+	})
+}
+
+func handleDashboardDelete(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		version, err := versionOf(r, nil, false)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		if err := d.Service.DeleteDashboard(r.Context(), principalOf(r), r.PathValue("id"), version); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// versionOf returns the version a write is based on: from the body, else If-Match. They must
+// agree when both are given. Without either it is an error when required, else 0 (any version).
+func versionOf(r *http.Request, body *int64, required bool) (int64, error) {
+	hv, hok, err := ifMatchVersion(r)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case body != nil && *body < 1:
+		return 0, badField("version", "must be the version you read (1 or more)")
+	case body != nil && hok && *body != hv:
+		return 0, badField("version", "differs from If-Match")
+	case body != nil:
+		return *body, nil
+	case hok:
+		return hv, nil
+	case required:
+		return 0, badField("version", `is required: send the version you read in the body or as If-Match: "<version>"`)
+	}
+	return 0, nil
+}

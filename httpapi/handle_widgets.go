@@ -1,0 +1,168 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"livedash"
+)
+
+type widgetRequest struct {
+	Type     string               `json:"type"`
+	Title    string               `json:"title"`
+	Query    livedash.MetricQuery `json:"query"`
+	Options  json.RawMessage      `json:"options"`
+	Position livedash.GridPos     `json:"position"`
+}
+
+func (wr widgetRequest) widget() livedash.Widget {
+	return livedash.Widget{Type: wr.Type, Title: wr.Title, Query: wr.Query, Options: wr.Options, Position: wr.Position}
+}
+
+// widgetPatchRequest changes the fields it carries; Version (or If-Match) is the version the
+// client read.
+type widgetPatchRequest struct {
+	Type     *string               `json:"type"`
+	Title    *string               `json:"title"`
+	Query    *livedash.MetricQuery `json:"query"`
+	Options  json.RawMessage       `json:"options"`
+	Position *livedash.GridPos     `json:"position"`
+	Version  *int64                `json:"version"`
+	// DashboardID optionally names the widget's dashboard, which saves looking it up.
+	DashboardID string `json:"dashboard_id"`
+}
+
+func handleWidgetCreate(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[widgetRequest](w, r, d.MaxBodyBytes)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		wg := req.widget()
+		wg.DashboardID = r.PathValue("id")
+		wg, err = d.Service.CreateWidget(r.Context(), principalOf(r), wg)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		w.Header().Set("ETag", etag(wg.Version))
+		encode(w, http.StatusCreated, wg)
+	})
+}
+
+func handleWidgetUpdate(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[widgetPatchRequest](w, r, d.MaxBodyBytes)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		version, err := versionOf(r, req.Version, true)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		caller := principalOf(r)
+		wg, err := currentWidget(r, d, caller, r.PathValue("id"), req.DashboardID)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		set(&wg.Type, req.Type)
+		set(&wg.Title, req.Title)
+		set(&wg.Query, req.Query)
+		set(&wg.Position, req.Position)
+		if req.Options != nil {
+			wg.Options = req.Options
+		}
+		wg.Version = version
+		wg, err = d.Service.UpdateWidget(r.Context(), caller, wg)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		w.Header().Set("ETag", etag(wg.Version))
+		encode(w, http.StatusOK, wg)
+	})
+}
+
+func handleWidgetDelete(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		version, err := versionOf(r, nil, false)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		if err := d.Service.DeleteWidget(r.Context(), principalOf(r), r.PathValue("id"), version); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+func handleWidgetValue(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := d.Service.WidgetValue(r.Context(), principalOf(r), r.PathValue("id"))
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		encode(w, http.StatusOK, v)
+	})
+}
+
+// widgetReader is implemented by services that can read one widget by id.
+type widgetReader interface {
+	Widget(ctx context.Context, p livedash.Principal, id string) (livedash.Widget, error)
+}
+
+// currentWidget returns widget id as the caller may see it: from the service when it reads
+// widgets by id, else from the dashboard named by dashboardID (the PATCH body's optional
+// dashboard_id), else by looking through the dashboards the caller may view.
+func currentWidget(r *http.Request, d Deps, p livedash.Principal, id, dashboardID string) (livedash.Widget, error) {
+	if wr, ok := d.Service.(widgetReader); ok {
+		return wr.Widget(r.Context(), p, id)
+	}
+	find := func(dashID string) (livedash.Widget, bool, error) {
+		_, widgets, err := d.Service.Dashboard(r.Context(), p, dashID)
+		if err != nil {
+			return livedash.Widget{}, false, err
+		}
+		for _, w := range widgets {
+			if w.ID == id {
+				return w, true, nil
+			}
+		}
+		return livedash.Widget{}, false, nil
+	}
+	if dashboardID != "" {
+		w, ok, err := find(dashboardID)
+		if err == nil && !ok {
+			err = errorf(livedash.ENotFound, "widget %s not found", id)
+		}
+		return w, err
+	}
+	opt := livedash.ListOptions{Limit: livedash.MaxLimit}
+	for {
+		page, err := d.Service.ListDashboards(r.Context(), p, opt)
+		if err != nil {
+			return livedash.Widget{}, err
+		}
+		for _, db := range page.Items {
+			w, ok, err := find(db.ID)
+			if err != nil && livedash.ErrorCode(err) != livedash.ENotFound {
+				return livedash.Widget{}, err
+			}
+			if ok {
+				return w, nil
+			}
+		}
+		if page.NextCursor == "" {
+			return livedash.Widget{}, errorf(livedash.ENotFound, "widget %s not found", id)
+		}
+		opt.Cursor = page.NextCursor
+	}
+}
