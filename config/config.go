@@ -248,7 +248,7 @@ var settings = []setting{
 		field: func(c *Config) any { return &c.HistorySizeMetrics }},
 	{key: "sse_enabled", help: "Serve the Server-Sent Events (SSE) endpoint GET /dashboard/sse.",
 		field: func(c *Config) any { return &c.SSEEnabled }},
-	{key: "demo", help: "Run in demo mode. Not used yet: arrives with the dashboard system (issue 4).",
+	{key: "demo", help: "Seed a demo project, a Demo shop dashboard and an alert rule, and stream synthetic metrics every second.",
 		field: func(c *Config) any { return &c.Demo }},
 	{key: "collector_enabled", help: "Sample this host's CPU, memory, network and disk (and livedash's own figures) into the first-run tenant.",
 		field: func(c *Config) any { return &c.CollectorEnabled }},

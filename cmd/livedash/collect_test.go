@@ -59,3 +59,47 @@ func TestHostMetricsFlowLive(t *testing.T) {
 		t.Fatalf("stored series: %d points, %v", len(pts), err)
 	}
 }
+
+// TestDemoMode: serve --demo seeds the Demo shop dashboard and streams its synthetic metrics.
+func TestDemoMode(t *testing.T) {
+	getenv := testEnv(t, map[string]string{"LIVEDASH_COLLECTOR_ENABLED": "false"})
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan *server, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, []string{"--demo"}, getenv, io.Discard, io.Discard, ready) }()
+	srv := <-ready
+	defer func() { cancel(); <-done }()
+
+	dashes, err := srv.store.ListDashboards(ctx, srv.tenant, livedash.DashboardFilter{}, livedash.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, d := range dashes.Items {
+		names[d.Name] = true
+	}
+	if !names["Demo shop"] || !names["Host metrics"] {
+		t.Fatalf("dashboards %v", names)
+	}
+	tok := mintToken(t, getenv, "--user", "v", "--tenant", srv.tenant)
+	got := make(chan string, 8)
+	c, err := client.Dial(ctx, client.Options{URL: srv.baseURL(), Token: tok, Channels: []string{"metrics"},
+		OnEvent: func(e client.Event) {
+			var m struct{ Code string }
+			if json.Unmarshal(e.Data, &m) == nil && m.Code == "demo.latency_ms" {
+				select {
+				case got <- m.Code:
+				default:
+				}
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	select {
+	case <-got:
+	case <-time.After(4 * time.Second):
+		t.Fatal("no demo metric within 4 s")
+	}
+}

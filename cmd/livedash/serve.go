@@ -148,6 +148,11 @@ func newServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Demo {
+		if err := seedDemo(ctx, st, tenant); err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+	}
 	// The store answers what tokens cannot: a project's tenant, who may view a shared board.
 	pol, err := auth.NewPolicy(cfg.ChannelRoles, st)
 	if err != nil {
@@ -228,14 +233,17 @@ func (s *server) run(ctx context.Context) error {
 	go func() { hubDone <- s.hub.Run(hubCtx) }()
 	jobs := newJobs(hubCtx)
 	jobs.start(func(ctx context.Context) { retention(ctx, s.store, s.cfg.MetricsRetention, s.log) })
+	ingest := func(ctx context.Context, tenant string, pts []livedash.MetricPoint) error {
+		_, err := s.svc.Ingest(ctx, tenant, pts)
+		return err
+	}
 	if s.cfg.CollectorEnabled {
-		ingest := func(ctx context.Context, tenant string, pts []livedash.MetricPoint) error {
-			_, err := s.svc.Ingest(ctx, tenant, pts)
-			return err
-		}
 		jobs.start(func(ctx context.Context) {
 			runCollector(ctx, s.cfg.CollectorInterval, s.hub, ingest, s.tenant, s.log.With("component", "collector"))
 		})
+	}
+	if s.cfg.Demo {
+		jobs.start(func(ctx context.Context) { runDemoStream(ctx, ingest, s.tenant, s.log.With("component", "demo")) })
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.ln) }()
