@@ -21,6 +21,10 @@ type MemoryBroker struct {
 	now     func() time.Time
 	retain  func(channel string) bool
 	handler atomic.Pointer[livedash.BrokerHandler]
+	// Publications made before Run registered a handler wait here, in order, and are handed
+	// over first: a client may subscribe as soon as the server listens.
+	pendMu  sync.Mutex
+	pending []livedash.Publication
 	seed    maphash.Seed
 	shards  [64]memShard
 }
@@ -119,10 +123,26 @@ func (b *MemoryBroker) Publish(_ context.Context, channel, event string, data js
 	c.lastPub = now
 	c.mu.Unlock()
 
+	b.emit(pub)
+	return pub, nil
+}
+
+// emit hands pub to the handler, or keeps it until Run registers one. The caller holds the
+// channel's pubMu, so per-channel order is kept either way.
+func (b *MemoryBroker) emit(pub livedash.Publication) {
 	if h := b.handler.Load(); h != nil {
 		(*h)(pub)
+		return
 	}
-	return pub, nil
+	b.pendMu.Lock()
+	h := b.handler.Load()
+	if h == nil {
+		b.pending = append(b.pending, pub)
+	}
+	b.pendMu.Unlock()
+	if h != nil {
+		(*h)(pub)
+	}
 }
 
 func (c *memChannel) appendHistory(pub livedash.Publication, policy livedash.HistoryPolicy) {
@@ -207,7 +227,13 @@ func (b *MemoryBroker) Position(_ context.Context, channel string) (livedash.Str
 // Run implements livedash.Broker: it delivers publications to h and drops idle channels until ctx
 // ends.
 func (b *MemoryBroker) Run(ctx context.Context, h livedash.BrokerHandler) error {
+	b.pendMu.Lock()
+	for _, p := range b.pending {
+		h(p)
+	}
+	b.pending = nil
 	b.handler.Store(&h)
+	b.pendMu.Unlock()
 	defer b.handler.Store(nil)
 	tick := time.NewTicker(30 * time.Second)
 	defer tick.Stop()

@@ -111,3 +111,33 @@ func TestMemoryBrokerDropsIdleChannels(t *testing.T) {
 		t.Fatalf("recreated channel position %v (was %v)", again, dropEpoch)
 	}
 }
+
+// TestMemoryBrokerDeliversWhatCameBeforeRun: publications made before Run registers its handler
+// are handed over first, in order (a client may subscribe as soon as the server listens).
+func TestMemoryBrokerDeliversWhatCameBeforeRun(t *testing.T) {
+	b := NewMemoryBroker(MemoryBrokerConfig{})
+	policy := livedash.HistoryPolicy{Size: 10, TTL: time.Minute}
+	for range 3 {
+		if _, err := b.Publish(t.Context(), "c.x", "e", json.RawMessage(`1`), policy); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := make(chan uint64, 10)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { _ = b.Run(ctx, func(p livedash.Publication) { got <- p.Seq }); close(done) }()
+	waitFor(t, func() bool { return len(got) == 3 })
+	if _, err := b.Publish(t.Context(), "c.x", "e", json.RawMessage(`1`), policy); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	<-done
+	close(got)
+	var seqs []uint64
+	for s := range got {
+		seqs = append(seqs, s)
+	}
+	if len(seqs) != 4 || seqs[0] != 1 || seqs[3] != 4 {
+		t.Fatalf("delivered %v, want 1 2 3 4", seqs)
+	}
+}

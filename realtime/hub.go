@@ -11,6 +11,7 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -110,6 +111,7 @@ type Hub struct {
 	idSeq    atomic.Uint64
 	gone     chan struct{} // signalled when a session leaves (wakes Shutdown)
 	writers  *writerPool
+	dispatch []*dispatcher // fan-out goroutines, by channel hash
 
 	stats stats
 }
@@ -154,6 +156,10 @@ func NewHub(cfg Config, deps Deps) *Hub {
 		perIP:    make(map[netip.Addr]int),
 		gone:     make(chan struct{}, 1),
 		writers:  newWriterPool(),
+		dispatch: make([]*dispatcher, max(2, runtime.GOMAXPROCS(0))),
+	}
+	for i := range h.dispatch {
+		h.dispatch[i] = newDispatcher()
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -185,10 +191,27 @@ func (h *Hub) HasSubscribers(channel string) bool {
 func (h *Hub) Run(ctx context.Context) error {
 	h.writers.start(defaultWorkers())
 	defer h.writers.stop()
+	var wg sync.WaitGroup
+	for _, d := range h.dispatch {
+		wg.Go(func() { d.run(h.deliver) })
+	}
+	defer func() {
+		for _, d := range h.dispatch {
+			d.stop()
+		}
+		wg.Wait()
+	}()
 	errc := make(chan error, 1)
-	go func() { errc <- h.broker.Run(ctx, h.deliver) }()
+	go func() { errc <- h.broker.Run(ctx, h.handoff) }()
 	h.sweepLoop(ctx)
 	return <-errc
+}
+
+// handoff is the broker handler while the hub runs: it queues the publication for its channel's
+// dispatcher and returns, so publishers do no per-subscriber work.
+func (h *Hub) handoff(pub livedash.Publication) {
+	i := maphash.String(h.seed, pub.Channel) % uint64(len(h.dispatch))
+	h.dispatch[i].push(pub)
 }
 
 func (h *Hub) shard(channel string) *hubShard {
@@ -568,6 +591,12 @@ func (h *Hub) Draining() bool { return h.draining.Load() }
 // queued messages, and waits until all are gone or ctx ends, when it cuts the rest.
 func (h *Hub) Shutdown(ctx context.Context) error {
 	h.draining.Store(true)
+	// Publications already accepted reach the sessions' queues before the sessions close.
+	for _, d := range h.dispatch {
+		for d.pending.Load() > 0 && ctx.Err() == nil {
+			time.Sleep(time.Millisecond)
+		}
+	}
 	for _, s := range h.snapshot(nil) {
 		s.close(CloseServerRestart, "server shutting down", true)
 	}
