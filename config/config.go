@@ -260,7 +260,7 @@ var settings = []setting{
 		field: func(c *Config) any { return &c.AdminEmail }},
 	{key: "admin_password", secret: true, help: "Password of the admin created on first run. When empty, one is generated and printed once.",
 		field: func(c *Config) any { return &c.AdminPassword }},
-	{key: "metrics_retention", help: "How long stored metric points are kept; older ones are deleted every hour.", rule: "Greater than 0.",
+	{key: "metrics_retention", help: "How long stored metrics are kept: points older than an hour are rolled up into 1-minute buckets, and everything older than this is deleted (checked every minute).", rule: "Greater than 0.",
 		field: func(c *Config) any { return &c.MetricsRetention }},
 }
 

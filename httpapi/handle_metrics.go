@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"livedash"
@@ -216,15 +215,101 @@ func seriesQuery(r *http.Request, now time.Time) (livedash.SeriesQuery, error) {
 			return q, badField("step", err.Error())
 		}
 	}
-	if s := v.Get("labels"); s != "" {
-		q.Labels = livedash.ParseLabelsKey(s)
-		for k := range q.Labels {
-			if k == "" || !strings.Contains(s, "=") {
-				return q, badField("labels", "must be name=value pairs separated by commas")
-			}
-		}
+	if q.Labels, err = labelsParam(v.Get("labels")); err != nil {
+		return q, err
 	}
 	return q, nil
+}
+
+// labelsParam reads a labels query parameter, name=value pairs separated by commas ("," and "\"
+// in values escaped by "\", as in livedash.LabelsKey). "" gives nil.
+func labelsParam(s string) (map[string]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := badField("labels", "must be name=value pairs separated by commas")
+	// Every pair needs a non-empty name and an "=", and no name may repeat.
+	names := map[string]bool{}
+	start, inValue := 0, false
+	for i := 0; i <= len(s); i++ {
+		switch {
+		case i == len(s) || (inValue && s[i] == ','):
+			if !inValue {
+				return nil, bad
+			}
+			inValue, start = false, i+1
+		case inValue && s[i] == '\\':
+			i++
+		case !inValue && s[i] == '=':
+			name := s[start:i]
+			if name == "" || names[name] {
+				return nil, bad
+			}
+			names[name], inValue = true, true
+		case !inValue && s[i] == ',':
+			return nil, bad
+		}
+	}
+	labels := livedash.ParseLabelsKey(s)
+	if err := livedash.ValidateLabels("labels", labels); err != nil {
+		return nil, err
+	}
+	return labels, nil
+}
+
+// summaryResponse is the answer of GET /metrics/{code}/summary.
+type summaryResponse struct {
+	Code   string          `json:"code"`
+	Series []seriesSummary `json:"series"`
+}
+
+type seriesSummary struct {
+	Labels  map[string]string `json:"labels"` // {} for the main series
+	Windows []windowSummary   `json:"windows"`
+}
+
+// windowSummary is analytics.WindowStats with the window as a Go duration string.
+type windowSummary struct {
+	Window      string  `json:"window"`
+	Count       int     `json:"count"`
+	Min         float64 `json:"min"`
+	Max         float64 `json:"max"`
+	Mean        float64 `json:"mean"`
+	P95         float64 `json:"p95"`
+	P95RelError float64 `json:"p95_rel_error"`
+	RatePerSec  float64 `json:"rate_per_sec"`
+}
+
+func handleMetricSummary(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		code := r.PathValue("code")
+		labels, err := labelsParam(r.URL.Query().Get("labels"))
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		sums, err := d.Service.MetricSummary(r.Context(), principalOf(r), code, labels)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		resp := summaryResponse{Code: code, Series: make([]seriesSummary, len(sums))}
+		for i, sum := range sums {
+			ss := seriesSummary{Labels: sum.Labels, Windows: make([]windowSummary, len(sum.Windows))}
+			if ss.Labels == nil {
+				ss.Labels = map[string]string{}
+			}
+			for j, ws := range sum.Windows {
+				ss.Windows[j] = windowSummary{
+					Window: livedash.Duration(ws.Window).String(), Count: ws.Count,
+					Min: ws.Min, Max: ws.Max, Mean: ws.Mean, P95: ws.P95, P95RelError: ws.P95RelError,
+					RatePerSec: ws.RatePerSec,
+				}
+			}
+			resp.Series[i] = ss
+		}
+		encode(w, http.StatusOK, resp)
+	})
 }
 
 // parseStep reads a Go duration ("30s", "5m") or a number of seconds ("60", "0.5").

@@ -64,6 +64,12 @@ const testPassword = "correct horse battery"
 
 func newEnv(t *testing.T, tweak ...func(*Deps)) *env {
 	t.Helper()
+	return newEnvWith(t, nil, tweak...)
+}
+
+// newEnvWith is newEnv with the service's Config changed by configure (if not nil) first.
+func newEnvWith(t *testing.T, configure func(*service.Config), tweak ...func(*Deps)) *env {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlstore.Open(ctx, "", t.TempDir(), sqlstore.WithPasswordCost(4))
 	if err != nil {
@@ -71,7 +77,11 @@ func newEnv(t *testing.T, tweak ...func(*Deps)) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	pub := &recordingPublisher{}
-	svc := service.New(service.Config{Store: st, Publisher: pub})
+	cfg := service.Config{Store: st, Publisher: pub}
+	if configure != nil {
+		configure(&cfg)
+	}
+	svc := service.New(cfg)
 	secret := []byte("0123456789abcdef0123456789abcdef")
 	v, err := auth.NewVerifier(auth.VerifierConfig{Secret: secret})
 	if err != nil {

@@ -46,6 +46,8 @@ var routes = []route{
 	{"POST", "/api/v1/metrics", userOrKey, handleMetricIngest},
 	{"GET", "/api/v1/metrics", user, handleMetricList},
 	{"GET", "/api/v1/metrics/{code}/series", user, handleSeries},
+	{"GET", "/api/v1/metrics/{code}/summary", user, handleMetricSummary},
+	{"GET", "/api/v1/insights", user, handleInsights},
 
 	{"GET", "/api/v1/alert-rules", user, handleAlertRuleList},
 	{"POST", "/api/v1/alert-rules", user, handleAlertRuleCreate},

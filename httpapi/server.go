@@ -1,6 +1,6 @@
 // Package httpapi serves the livedash REST API under /api/v1: authentication (login, logout, the
 // session cookie and its CSRF header), the tenant's users, projects, dashboards and widgets,
-// metric ingest and series, alert rules and alerts, notifications and the operator's tenants.
+// metric ingest, series, rolling summaries and insights, alert rules and alerts, notifications and the operator's tenants.
 //
 // The whole API is listed in routes.go; each resource has its handle_<resource>.go of small
 // handler makers; requests and responses go through encode/decode (encode.go) and every error
@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"livedash"
+	"livedash/analytics"
 	"livedash/service"
 )
 
@@ -43,6 +44,8 @@ type Service interface {
 	IngestAs(ctx context.Context, p livedash.Principal, points []livedash.MetricPoint) (service.IngestResult, error)
 	MetricDefinitions(ctx context.Context, p livedash.Principal, opt livedash.ListOptions) (livedash.Page[livedash.MetricDefinition], error)
 	Series(ctx context.Context, p livedash.Principal, q livedash.SeriesQuery) ([]livedash.SeriesPoint, error)
+	MetricSummary(ctx context.Context, p livedash.Principal, code string, labels map[string]string) ([]analytics.Summary, error)
+	Insights(ctx context.Context, p livedash.Principal, limit int) ([]analytics.Insight, error)
 
 	ListAlertRules(ctx context.Context, p livedash.Principal, opt livedash.ListOptions) (livedash.Page[livedash.AlertRule], error)
 	CreateAlertRule(ctx context.Context, p livedash.Principal, r livedash.AlertRule) (livedash.AlertRule, error)

@@ -11,6 +11,7 @@ const (
 	EventNewAlert           = "new_alert"
 	EventAlertUpdate        = "alert_update"
 	EventSystemNotification = "system_notification"
+	EventInsight            = "insight" // data: an analytics.Insight
 )
 
 // Changes named by dashboard_update, widget_update and alert_update.

@@ -30,8 +30,9 @@ func (s *Service) IngestAs(ctx context.Context, p livedash.Principal, points []l
 }
 
 // Ingest stores a batch of points of tenant (all or none; a point without a time is taken at
-// now), then publishes one metric_update per code on metrics.{tenant}, evaluates the alert rules
-// of the batch's codes and refreshes the values of the stat/gauge widgets showing them. Callers
+// now), then publishes one metric_update per code on metrics.{tenant}, feeds the analytics engine
+// (publishing an insight per insight it reports), evaluates the alert rules of the batch's codes
+// and refreshes the values of the stat/gauge widgets showing them. Callers
 // (API keys, the collector) are trusted: there is no principal.
 func (s *Service) Ingest(ctx context.Context, tenant string, points []livedash.MetricPoint) (IngestResult, error) {
 	if tenant == "" {
@@ -62,6 +63,7 @@ func (s *Service) Ingest(ctx context.Context, tenant string, points []livedash.M
 		codes[i] = bc.code
 		s.publish(ctx, EventMetricUpdate, bc.event(), metricsChannel(tenant))
 	}
+	s.observe(ctx, tenant, pts)
 	s.evaluateAlerts(ctx, tenant, batch)
 	series := make(map[string]map[string]bool, len(batch))
 	for _, bc := range batch {

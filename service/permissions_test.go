@@ -157,6 +157,10 @@ func TestPermissions(t *testing.T) {
 			_, err := s.IngestAs(ctxT, p, []livedash.MetricPoint{pt("cpu", 0, 1)})
 			return err
 		}, [6]string{fb, ok, ok, ok, ok, fb}},
+		{"Insights", func(p livedash.Principal) error { _, err := s.Insights(ctxT, p, 10); return err },
+			[6]string{ok, ok, ok, ok, ok, fb}},
+		{"MetricSummary", func(p livedash.Principal) error { _, err := s.MetricSummary(ctxT, p, "cpu", nil); return err },
+			[6]string{nf, nf, nf, nf, nf, fb}}, // analytics is off in this service
 		{"MetricDefinitions", func(p livedash.Principal) error {
 			_, err := s.MetricDefinitions(ctxT, p, livedash.ListOptions{})
 			return err

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"livedash"
+	"livedash/analytics"
 )
 
 // Store is every store the service writes through (sqlstore.Store implements it).
@@ -58,6 +59,11 @@ type Config struct {
 	// RuleRefresh is how long the alert rules of a tenant are trusted before they are reloaded
 	// from the store (rules changed by other nodes); DefaultRuleRefresh when 0, never when negative.
 	RuleRefresh time.Duration
+
+	// Analytics, when set, receives every ingested batch (after it is stored) and keeps the
+	// rolling windows and insights behind MetricSummary and Insights; its insights are published
+	// as insight events. Nil turns analytics off. Give it the same clock as Now.
+	Analytics *analytics.Engine
 }
 
 // Service implements the domain operations. It is safe for concurrent use.
@@ -68,6 +74,7 @@ type Service struct {
 	now         func() time.Time
 	indexTTL    time.Duration
 	ruleRefresh time.Duration
+	analytics   *analytics.Engine
 
 	idxMu   sync.Mutex
 	indexes map[string]*tenantIndex // by tenant
@@ -87,6 +94,7 @@ func New(cfg Config) *Service {
 		now:         cfg.Now,
 		indexTTL:    cfg.IndexTTL,
 		ruleRefresh: cfg.RuleRefresh,
+		analytics:   cfg.Analytics,
 		indexes:     map[string]*tenantIndex{},
 		alerts:      map[string]*tenantAlerts{},
 	}

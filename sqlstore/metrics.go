@@ -74,7 +74,7 @@ func (s *Store) ListMetricDefinitions(ctx context.Context, tenant string, opt li
 }
 
 // DeleteMetricDefinition implements livedash.MetricStore. It deletes the code's series and points
-// too. Another node that wrote the code before keeps its series in its cache: points it writes
+// too (raw and rolled up). Another node that wrote the code before keeps its series in its cache: points it writes
 // afterwards are stored (and queried) as usual, but the code is defined again only by writes
 // through a node that did not know the series.
 func (s *Store) DeleteMetricDefinition(ctx context.Context, tenant, code string) error {
@@ -86,8 +86,10 @@ func (s *Store) DeleteMetricDefinition(ctx context.Context, tenant, code string)
 		if n == 0 {
 			return notFound("metric", code)
 		}
-		if _, err := r.exec(ctx, "DELETE FROM metric_points WHERE series_id IN (SELECT id FROM metric_series WHERE tenant = ? AND code = ?)", tenant, code); err != nil {
-			return err
+		for _, table := range []string{"metric_points", "metric_rollups"} {
+			if _, err := r.exec(ctx, "DELETE FROM "+table+" WHERE series_id IN (SELECT id FROM metric_series WHERE tenant = ? AND code = ?)", tenant, code); err != nil {
+				return err
+			}
 		}
 		_, err = r.exec(ctx, "DELETE FROM metric_series WHERE tenant = ? AND code = ?", tenant, code)
 		return err
@@ -120,8 +122,19 @@ func (s *Store) ListSeries(ctx context.Context, tenant, code string) ([]map[stri
 	return out, fail("list series", rows.Err())
 }
 
-// QuerySeries implements livedash.MetricStore. The points of one step are grouped in SQL by the
-// step's start, ts - ts % step; "last" joins each step's latest timestamp back to its value.
+// QuerySeries implements livedash.MetricStore. It reads the raw points and the rollups (see
+// rollup.go) of the range in one statement: each source is grouped in SQL by step start,
+// ts - ts % step (steps aligned to the epoch), into partial aggregates that combine exactly (min,
+// max, sum, count, and for last the latest time with its value), and a step that both sources
+// hold is merged here: avg = (raw sum + rollup sum) / (raw count + rollup count), count and sum
+// add up, min/max take the smaller/larger, last the value of the later time.
+//
+// A rollup counts as located at its bucket start: it belongs to the range when its start is in
+// [From, To) and to the step holding its start. So steps that are multiples of the resolution
+// give the same values as before the rollup; a step smaller than the resolution gives one point
+// per rollup bucket (at the start of the step holding the bucket start: the bucket start itself
+// when the step divides the resolution); other steps (a week in 300 steps: 2016s over 1-minute
+// buckets) count each bucket whole in the step where it starts.
 func (s *Store) QuerySeries(ctx context.Context, tenant string, q livedash.SeriesQuery) ([]livedash.SeriesPoint, error) {
 	q, err := q.Normalize()
 	if err != nil {
@@ -129,19 +142,10 @@ func (s *Store) QuerySeries(ctx context.Context, tenant string, q livedash.Serie
 	}
 	id := seriesID(tenant, q.Code, livedash.LabelsKey(q.Labels))
 	from, to := q.From.UnixMilli(), q.To.UnixMilli()
-	bucket := "ts - ts % " + strconv.FormatInt(q.Step.Milliseconds(), 10)
-	var query string
-	var args []any
-	switch q.Agg {
-	case livedash.AggLast:
-		query = "SELECT g.b, p.value FROM (SELECT " + bucket + " AS b, MAX(ts) AS mts FROM metric_points WHERE series_id = ? AND ts >= ? AND ts < ? GROUP BY " + bucket +
-			") g JOIN metric_points p ON p.series_id = ? AND p.ts = g.mts ORDER BY g.b"
-		args = []any{id, from, to, id}
-	default:
-		fn := map[string]string{livedash.AggAvg: "AVG(value)", livedash.AggMin: "MIN(value)", livedash.AggMax: "MAX(value)",
-			livedash.AggSum: "SUM(value)", livedash.AggCount: "COUNT(*)"}[q.Agg]
-		query = "SELECT " + bucket + " AS b, " + fn + " FROM metric_points WHERE series_id = ? AND ts >= ? AND ts < ? GROUP BY " + bucket + " ORDER BY b"
-		args = []any{id, from, to}
+	query := querySeriesSQL(q.Agg, q.Step.Milliseconds())
+	args := []any{id, from, to, id, from, to}
+	if q.Agg == livedash.AggLast {
+		args = []any{id, from, to, id, id, from, to, id}
 	}
 	rows, err := s.read().query(ctx, query, args...)
 	if err != nil {
@@ -149,14 +153,82 @@ func (s *Store) QuerySeries(ctx context.Context, tenant string, q livedash.Serie
 	}
 	defer rows.Close()
 	out := make([]livedash.SeriesPoint, 0, min(int(q.To.Sub(q.From)/q.Step)+1, livedash.DefaultSeriesSteps))
+	// x, y: the partial aggregates of a step (see querySeriesSQL); b of the previous row.
+	var b, pb int64
+	var x, y, px, py float64
+	flush := func() {
+		v := px
+		switch q.Agg {
+		case livedash.AggAvg:
+			v = px / py
+		case livedash.AggLast:
+			v = py
+		}
+		out = append(out, livedash.SeriesPoint{Time: pb, Value: v})
+	}
+	first := true
 	for rows.Next() {
-		var p livedash.SeriesPoint
-		if err := rows.Scan(&p.Time, &p.Value); err != nil {
+		if err := rows.Scan(&b, &x, &y); err != nil {
 			return nil, fail("query series", err)
 		}
-		out = append(out, p)
+		switch {
+		case first:
+			first = false
+		case b != pb:
+			flush()
+		default: // the step's other source
+			switch q.Agg {
+			case livedash.AggAvg, livedash.AggSum, livedash.AggCount:
+				x, y = px+x, py+y
+			case livedash.AggMin:
+				x = min(px, x)
+			case livedash.AggMax:
+				x = max(px, x)
+			case livedash.AggLast:
+				if px > x {
+					x, y = px, py
+				}
+			}
+		}
+		pb, px, py = b, x, y
 	}
-	return out, fail("query series", rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, fail("query series", err)
+	}
+	if !first {
+		flush()
+	}
+	return out, nil
+}
+
+// querySeriesSQL returns the query of QuerySeries: rows (step start, x, y) from the raw points and
+// then from the rollups, ordered by step start, so that a step has at most two adjacent rows.
+// x, y are sum and count for avg; the sum, count, min or max and 0 for sum, count, min and max;
+// for last the latest time and its value. Arguments: id, from, to, id, from, to; for last, id, from,
+// to, id, id, from, to, id.
+func querySeriesSQL(agg string, step int64) string {
+	st := strconv.FormatInt(step, 10)
+	raw, rb := "ts - ts % "+st, "bucket - bucket % "+st
+	if agg == livedash.AggLast {
+		// The latest bucket of a step holds its latest point: buckets do not overlap.
+		return "SELECT g.b, p.ts, p.value FROM (SELECT " + raw + " AS b, MAX(ts) AS mts FROM metric_points WHERE series_id = ? AND ts >= ? AND ts < ? GROUP BY " + raw +
+			") g JOIN metric_points p ON p.series_id = ? AND p.ts = g.mts" +
+			" UNION ALL SELECT g.b, r.last_ts, r.vlast FROM (SELECT " + rb + " AS b, MAX(bucket) AS mb FROM metric_rollups WHERE series_id = ? AND bucket >= ? AND bucket < ? GROUP BY " + rb +
+			") g JOIN metric_rollups r ON r.series_id = ? AND r.bucket = g.mb ORDER BY 1"
+	}
+	fr, fb := "SUM(value), 0", "SUM(vsum), 0"
+	switch agg {
+	case livedash.AggAvg:
+		fr, fb = "SUM(value), COUNT(*)", "SUM(vsum), SUM(cnt)"
+	case livedash.AggMin:
+		fr, fb = "MIN(value), 0", "MIN(vmin), 0"
+	case livedash.AggMax:
+		fr, fb = "MAX(value), 0", "MAX(vmax), 0"
+	case livedash.AggCount:
+		fr, fb = "COUNT(*), 0", "SUM(cnt), 0"
+	}
+	return "SELECT " + raw + " AS b, " + fr + " FROM metric_points WHERE series_id = ? AND ts >= ? AND ts < ? GROUP BY " + raw +
+		" UNION ALL SELECT " + rb + ", " + fb + " FROM metric_rollups WHERE series_id = ? AND bucket >= ? AND bucket < ? GROUP BY " + rb + " ORDER BY 1"
 }
 
 // retentionChunk is how many series one retention transaction deletes points of, so that
@@ -164,27 +236,11 @@ func (s *Store) QuerySeries(ctx context.Context, tenant string, q livedash.Serie
 const retentionChunk = 200
 
 // DeletePointsBefore implements livedash.MetricStore. It deletes series by series through the
-// (series_id, ts) key, a chunk of series per transaction.
+// (series_id, ts) key, a chunk of series per transaction, and with the raw points the rollups
+// whose points are all older than before (counted as the points they summarise).
 func (s *Store) DeletePointsBefore(ctx context.Context, tenant string, before time.Time) (int64, error) {
-	q, args := "SELECT id FROM metric_series ORDER BY id", []any{}
-	if tenant != "" {
-		q, args = "SELECT id FROM metric_series WHERE tenant = ? ORDER BY id", []any{tenant}
-	}
-	rows, err := s.read().query(ctx, q, args...)
+	ids, err := s.seriesIDs(ctx, tenant)
 	if err != nil {
-		return 0, fail("delete points", err)
-	}
-	var ids []any
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, fail("delete points", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, fail("delete points", err)
 	}
 	cutoff := before.UnixMilli()
@@ -195,8 +251,18 @@ func (s *Store) DeletePointsBefore(ctx context.Context, tenant string, before ti
 		args := append(append(make([]any, 0, len(chunk)+1), chunk...), cutoff)
 		err := s.write(ctx, func(r runner) error {
 			n, err := rowsAffected(r.exec(ctx, "DELETE FROM metric_points WHERE series_id IN ("+placeholders(len(chunk))+") AND ts < ?", args...))
-			deleted += n
-			return err
+			if err != nil {
+				return err
+			}
+			m, err := rolledPoints(ctx, r, chunk, cutoff)
+			if err != nil {
+				return err
+			}
+			if _, err := deleteRollups(ctx, r, chunk, cutoff); err != nil {
+				return err
+			}
+			deleted += n + m
+			return nil
 		})
 		if err != nil {
 			return deleted, fail(fmt.Sprintf("delete points (after %d)", deleted), err)

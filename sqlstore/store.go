@@ -37,6 +37,8 @@ type Store struct {
 
 	// Inserts of a full chunk of points, prepared by Open (see points.go).
 	pointStmt, pointReplaceStmt *sql.Stmt
+
+	rollupRes time.Duration // bucket width of Rollup (see rollup.go)
 }
 
 // Compile-time checks that Store implements every store of the domain.
@@ -64,6 +66,10 @@ func WithIDs(newID func() string) Option { return func(s *Store) { s.newID = new
 // use bcrypt.MinCost).
 func WithPasswordCost(cost int) Option { return func(s *Store) { s.pwCost = cost } }
 
+// WithRollupResolution sets the bucket width of Rollup (default DefaultRollupResolution, one
+// minute): a positive whole number of milliseconds, else Open fails.
+func WithRollupResolution(d time.Duration) Option { return func(s *Store) { s.rollupRes = d } }
+
 // Open connects to the database dsn names (see parseDSN: empty means SQLite in
 // <dataDir>/livedash.db), checks the connection and applies pending migrations.
 func Open(ctx context.Context, dsn, dataDir string, opts ...Option) (*Store, error) {
@@ -71,9 +77,12 @@ func Open(ctx context.Context, dsn, dataDir string, opts ...Option) (*Store, err
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{d: d, now: time.Now, pwCost: bcrypt.DefaultCost, series: map[int64]struct{}{}}
+	s := &Store{d: d, now: time.Now, pwCost: bcrypt.DefaultCost, series: map[int64]struct{}{}, rollupRes: DefaultRollupResolution}
 	for _, o := range opts {
 		o(s)
+	}
+	if err := checkResolution(s.rollupRes); err != nil {
+		return nil, fmt.Errorf("sqlstore: rollup resolution: %w", err)
 	}
 	if s.newID == nil {
 		s.newID = func() string { return livedash.NewIDAt(s.now()) }
@@ -178,7 +187,12 @@ func (s *Store) read() runner { return runner{q: s.db, d: s.d} }
 
 // write runs fn in a transaction on the writing pool, committing if it returns nil.
 func (s *Store) write(ctx context.Context, fn func(r runner) error) error {
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	return s.writeTx(ctx, nil, fn)
+}
+
+// writeTx is write with transaction options.
+func (s *Store) writeTx(ctx context.Context, opts *sql.TxOptions, fn func(r runner) error) error {
+	tx, err := s.wdb.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}

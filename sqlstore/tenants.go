@@ -83,14 +83,16 @@ func (s *Store) UpdateTenant(ctx context.Context, t livedash.Tenant) (livedash.T
 }
 
 // DeleteTenant implements livedash.TenantStore. The foreign keys cascade to every table but the
-// points, which are deleted through their series first.
+// points and rollups, which are deleted through their series first.
 func (s *Store) DeleteTenant(ctx context.Context, id string) error {
 	err := s.write(ctx, func(r runner) error {
 		if err := requireTenant(ctx, r, id); err != nil {
 			return err
 		}
-		if _, err := r.exec(ctx, "DELETE FROM metric_points WHERE series_id IN (SELECT id FROM metric_series WHERE tenant = ?)", id); err != nil {
-			return err
+		for _, table := range []string{"metric_points", "metric_rollups"} {
+			if _, err := r.exec(ctx, "DELETE FROM "+table+" WHERE series_id IN (SELECT id FROM metric_series WHERE tenant = ?)", id); err != nil {
+				return err
+			}
 		}
 		_, err := r.exec(ctx, "DELETE FROM tenants WHERE id = ?", id)
 		return err

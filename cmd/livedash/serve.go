@@ -21,7 +21,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"livedash"
+	"livedash/analytics"
 	"livedash/auth"
+	"livedash/collector"
 	"livedash/config"
 	"livedash/httpapi"
 	"livedash/realtime"
@@ -168,7 +170,12 @@ func newServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 		Checks: map[string]func(context.Context) error{"database": st.Ping},
 	})
 
-	s.svc = service.New(service.Config{Store: st, Publisher: s.hub, Logger: log.With("component", "service")})
+	// Analytics watches every ingested series for anomalies (insight events, /api/v1/insights).
+	eng := analytics.New(analytics.Config{Describe: func(code string) (string, string) {
+		name, unit, _ := collector.Describe(code)
+		return name, unit
+	}})
+	s.svc = service.New(service.Config{Store: st, Publisher: s.hub, Logger: log.With("component", "service"), Analytics: eng})
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(s.hub.Collector(), collectors.NewGoCollector(),

@@ -72,17 +72,19 @@ func randomPassword() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// retention deletes metric points older than the configured retention, every hour.
+// retention rolls raw metric points older than an hour up into one-minute buckets and deletes
+// what is older than the configured retention, every minute (rollups keep week charts fast and
+// the store bounded).
 func retention(ctx context.Context, st *sqlstore.Store, keep time.Duration, log *slog.Logger) {
-	tick := time.NewTicker(time.Hour)
+	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
+	policy := sqlstore.RollupPolicy{RawFor: time.Hour, RollupFor: keep}
+	if keep < policy.RawFor {
+		policy.RawFor = keep
+	}
 	for {
-		n, err := st.DeletePointsBefore(ctx, "", time.Now().Add(-keep))
-		switch {
-		case err != nil && ctx.Err() == nil:
+		if err := st.ApplyRetention(ctx, time.Now(), policy); err != nil && ctx.Err() == nil {
 			log.Error("metric retention", "err", err)
-		case n > 0:
-			log.Info("metric retention", "deleted_points", n, "older_than", keep)
 		}
 		select {
 		case <-ctx.Done():
