@@ -703,3 +703,23 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	}
 	walk(raw)
 }
+
+// TestLoginRefusesFormBodies: a cross-site form can post text/plain or urlencoded bodies without a
+// preflight; login accepts JSON only, so another site cannot log a visitor in.
+func TestLoginRefusesFormBodies(t *testing.T) {
+	e := newEnv(t)
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", ""} {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/auth/login", strings.NewReader(`{"email":"a@b.c","password":"x"}`))
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || len(resp.Cookies()) != 0 {
+			t.Errorf("Content-Type %q: status %d, cookies %v", ct, resp.StatusCode, resp.Cookies())
+		}
+	}
+}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -28,6 +29,12 @@ type projectLister interface {
 
 func handleLogin(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A cross-site form can post only form or text bodies without a preflight; requiring
+		// JSON keeps another site from logging a visitor into the attacker's account.
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+			writeError(w, r, d.Logger, livedash.Errorf(livedash.EBadRequest, "login needs Content-Type: application/json"))
+			return
+		}
 		req, err := decode[loginRequest](w, r, d.MaxBodyBytes)
 		if err != nil {
 			writeError(w, r, d.Logger, err)

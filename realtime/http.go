@@ -305,5 +305,16 @@ func (h *Hub) serveStats(w http.ResponseWriter, r *http.Request) {
 	if _, ok := h.authorizeAdmin(w, r); !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, h.Stats())
+	st := h.Stats()
+	if h.extra == nil {
+		writeJSON(w, http.StatusOK, st)
+		return
+	}
+	body := map[string]any{}
+	for k, v := range h.extra() {
+		body[k] = v
+	}
+	b, _ := json.Marshal(st)
+	_ = json.Unmarshal(b, &body)
+	writeJSON(w, http.StatusOK, body)
 }

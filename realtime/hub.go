@@ -86,6 +86,8 @@ type Deps struct {
 	Now    func() time.Time
 	// Checks are extra health checks (e.g. "database") run by GET /websocket/health.
 	Checks map[string]func(context.Context) error
+	// ExtraStats adds sections to GET /websocket/stats (e.g. the widget cache).
+	ExtraStats func() map[string]any
 }
 
 // Hub keeps connections and subscriptions and fans publications out to them.
@@ -96,6 +98,7 @@ type Hub struct {
 	policy ChannelPolicy
 	apiKey string
 	checks map[string]func(context.Context) error
+	extra  func() map[string]any
 	log    *slog.Logger
 	now    func() time.Time
 	start  time.Time
@@ -148,6 +151,7 @@ func NewHub(cfg Config, deps Deps) *Hub {
 		policy:   deps.Policy,
 		apiKey:   deps.APIKey,
 		checks:   deps.Checks,
+		extra:    deps.ExtraStats,
 		log:      deps.Logger,
 		now:      deps.Now,
 		seed:     maphash.MakeSeed(),

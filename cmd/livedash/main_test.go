@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -120,10 +121,23 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{`livedash_connections{transport="websocket"} 1`, "livedash_publications_total 1", "go_goroutines"} {
+	for _, want := range []string{`livedash_connections{transport="websocket"} 1`, "livedash_publications_total 1",
+		"livedash_widget_cache_hits_total", "go_goroutines"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
+	}
+	req, _ = http.NewRequest("GET", base+"/websocket/stats", nil)
+	req.Header.Set("X-API-Key", testKey)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stats map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&stats)
+	resp.Body.Close()
+	if _, ok := stats["widget_cache"].(map[string]any)["hit_rate"]; !ok || stats["connections"] == nil {
+		t.Errorf("stats lack the widget cache hit rate or the hub's figures: %v", stats)
 	}
 
 	cancel() // what SIGTERM does in main

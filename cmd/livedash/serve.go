@@ -168,6 +168,9 @@ func newServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 		Broker: broker, Auth: verifier, Policy: pol, APIKey: cfg.APIKey,
 		Logger: log.With("component", "hub"),
 		Checks: map[string]func(context.Context) error{"database": st.Ping},
+		ExtraStats: func() map[string]any {
+			return map[string]any{"widget_cache": s.svc.CacheStats()}
+		},
 	})
 
 	// Analytics watches every ingested series for anomalies (insight events, /api/v1/insights).
@@ -178,7 +181,7 @@ func newServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 	s.svc = service.New(service.Config{Store: st, Publisher: s.hub, Logger: log.With("component", "service"), Analytics: eng})
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(s.hub.Collector(), collectors.NewGoCollector(),
+	reg.MustRegister(s.hub.Collector(), cacheCollector{s.svc}, collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
 	rt := s.hub.Handler()
@@ -331,4 +334,26 @@ type noMinter struct{}
 
 func (noMinter) Mint(livedash.Principal, time.Duration) (string, error) {
 	return "", livedash.Errorf(livedash.EUnavailable, "this server verifies tokens from an identity provider and does not issue them; log in there")
+}
+
+// cacheCollector exports the widget value cache's counters to Prometheus.
+type cacheCollector struct{ svc *service.Service }
+
+var (
+	descCacheHits   = prometheus.NewDesc("livedash_widget_cache_hits_total", "Widget value cache hits.", nil, nil)
+	descCacheMisses = prometheus.NewDesc("livedash_widget_cache_misses_total", "Widget value cache misses.", nil, nil)
+	descCacheSize   = prometheus.NewDesc("livedash_widget_cache_entries", "Widget values cached.", nil, nil)
+)
+
+func (cacheCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descCacheHits
+	ch <- descCacheMisses
+	ch <- descCacheSize
+}
+
+func (c cacheCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.svc.CacheStats()
+	ch <- prometheus.MustNewConstMetric(descCacheHits, prometheus.CounterValue, float64(st.Hits))
+	ch <- prometheus.MustNewConstMetric(descCacheMisses, prometheus.CounterValue, float64(st.Misses))
+	ch <- prometheus.MustNewConstMetric(descCacheSize, prometheus.GaugeValue, float64(st.Entries))
 }
