@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -137,5 +138,43 @@ func BenchmarkSubscribeReplay1000(b *testing.B) {
 		b.StopTimer()
 		r.h.unsubscribe(s, "metrics.t")
 		b.StartTimer()
+	}
+}
+
+// BenchmarkPublishCall times only the Publish call (what an HTTP broadcast or an ingest waits
+// for) while dispatchers fan out on their own goroutines; the fan-out is waited for untimed.
+// ns/op must not grow with the number of subscribers.
+func BenchmarkPublishCall(b *testing.B) {
+	for _, n := range []int{0, 1000, 10000} {
+		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
+			r := newFanOutRig(b, n)
+			defer r.stop()
+			// Deliver through the dispatchers, as Run does.
+			var wg sync.WaitGroup
+			for _, d := range r.h.dispatch {
+				wg.Go(func() { d.run(r.h.deliver) })
+			}
+			defer func() {
+				for _, d := range r.h.dispatch {
+					d.stop()
+				}
+				wg.Wait()
+			}()
+			r.h.broker.(*MemoryBroker).handler.Store(ptr(livedash.BrokerHandler(r.h.handoff)))
+			ctx := context.Background()
+			want := int64(0)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := r.h.Publish(ctx, "metrics.t", "bench", benchData); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				want += int64(n)
+				for r.delivered.Load() < want {
+					runtime.Gosched()
+				}
+				b.StartTimer()
+			}
+		})
 	}
 }
