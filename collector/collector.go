@@ -30,6 +30,10 @@ type Config struct {
 	Interval time.Duration // between ticks of Run; default 1s
 	ProcRoot string        // default "/proc"; tests point it at a fake tree
 	Host     string        // value of the "host" label on every point; default os.Hostname()
+	// OmitHost leaves the host label out: the server's own collector, whose totals are the
+	// contract's unlabelled series (host.cpu.percent, …) and whose device series carry only their
+	// device label. Agents keep the label, so that several hosts share a tenant.
+	OmitHost bool
 	// Mounts lists the filesystems to report with their usage. Default: the mount table
 	// (<ProcRoot>/self/mounts, else <ProcRoot>/mounts) with pseudo, network and container
 	// bookkeeping filesystems left out, and statfs for the usage.
@@ -145,7 +149,7 @@ func New(cfg Config) *Collector {
 		cfg:    cfg,
 		now:    cfg.Now,
 		log:    cfg.Logger,
-		host:   map[string]string{LabelHost: cfg.Host},
+		host:   hostLabels(cfg),
 		cpus:   map[string]*cpuState{},
 		ifaces: map[string]*netState{},
 		disks:  map[string]*diskState{},
@@ -252,7 +256,18 @@ func prune[S interface{ seenAt() uint64 }](m map[string]S, gen uint64) {
 func (s *labelState) seenAt() uint64 { return s.seen }
 
 func (c *Collector) labels(key, value string) map[string]string {
+	if c.cfg.OmitHost {
+		return map[string]string{key: value}
+	}
 	return map[string]string{LabelHost: c.cfg.Host, key: value}
+}
+
+// hostLabels are the labels of every total series: {host}, or none with OmitHost.
+func hostLabels(cfg Config) map[string]string {
+	if cfg.OmitHost {
+		return nil
+	}
+	return map[string]string{LabelHost: cfg.Host}
 }
 
 var errFormat = errors.New("unexpected format")
@@ -679,7 +694,7 @@ func (c *Collector) sampleSelf() {
 		switch {
 		case p.Labels == nil:
 			p.Labels = c.host
-		case p.Labels[LabelHost] == "":
+		case p.Labels[LabelHost] == "" && !c.cfg.OmitHost:
 			l := make(map[string]string, len(p.Labels)+1)
 			for k, v := range p.Labels {
 				l[k] = v

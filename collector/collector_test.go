@@ -501,3 +501,33 @@ func TestRunOneBatchPerTickNoOverlap(t *testing.T) {
 		t.Errorf("%d batches after cancel at 5", n)
 	}
 }
+
+// TestOmitHost: the server's own collector emits the contract's unlabelled totals, and device
+// series with only their device label.
+func TestOmitHost(t *testing.T) {
+	c := New(Config{OmitHost: true})
+	if _, err := c.Sample(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	pts, err := c.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, p := range pts {
+		if _, ok := p.Labels[LabelHost]; ok {
+			t.Fatalf("%s carries a host label: %v", p.Code, p.Labels)
+		}
+		if p.Code == CodeCPUPercent || p.Code == CodeMemUsed || p.Code == CodeNetRxBytes || p.Code == CodeNetTxBytes {
+			if len(p.Labels) == 0 {
+				seen[p.Code] = true
+			}
+		}
+	}
+	for _, code := range []string{CodeCPUPercent, CodeMemUsed, CodeNetRxBytes, CodeNetTxBytes} {
+		if !seen[code] {
+			t.Errorf("no unlabelled %s", code)
+		}
+	}
+}

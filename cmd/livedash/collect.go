@@ -20,6 +20,7 @@ func runCollector(ctx context.Context, interval time.Duration, hub *realtime.Hub
 	var delivered collector.Rate
 	c := collector.New(collector.Config{
 		Interval: interval,
+		OmitHost: true, // this host's totals are the contract's unlabelled series
 		Logger:   log,
 		Self: func() []livedash.MetricPoint {
 			st := hub.Stats()
