@@ -94,15 +94,20 @@ func retention(ctx context.Context, st *sqlstore.Store, keep time.Duration, log 
 	}
 }
 
-// migrate runs the database migrations and reports the schema version.
-func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("livedash migrate", flag.ContinueOnError)
+// storeFromFlags parses a command's flags with the server's settings and opens its store.
+func storeFromFlags(ctx context.Context, fs *flag.FlagSet, args []string, getenv func(string) string, stderr io.Writer) (*sqlstore.Store, error) {
 	fs.SetOutput(stderr)
 	cfg, err := loadConfig(fs, args, getenv)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	st, err := openStore(ctx, cfg)
+	return openStore(ctx, cfg)
+}
+
+// migrate runs the database migrations and reports the schema version.
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("livedash migrate", flag.ContinueOnError)
+	st, err := storeFromFlags(ctx, fs, args, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -121,14 +126,9 @@ func tenantCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return errors.New("usage: livedash tenant add --name NAME [--id ID]")
 	}
 	fs := flag.NewFlagSet("livedash tenant add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	id := fs.String("id", "", "tenant id (slug); generated when empty")
 	name := fs.String("name", "", "tenant name; required")
-	cfg, err := loadConfig(fs, args[1:], getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
+	st, err := storeFromFlags(ctx, fs, args[1:], getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -147,18 +147,13 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return errors.New("usage: livedash user add --email EMAIL --tenant TENANT --role admin|editor|viewer [--password P]")
 	}
 	fs := flag.NewFlagSet("livedash user add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	email := fs.String("email", "", "email; required")
 	tenant := fs.String("tenant", "", "tenant id; required")
 	name := fs.String("name", "", "display name")
 	password := fs.String("password", "", "password; generated and printed when empty")
 	var roles listFlag
 	fs.Var(&roles, "role", "role (repeatable or comma-separated): admin, editor, viewer")
-	cfg, err := loadConfig(fs, args[1:], getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
+	st, err := storeFromFlags(ctx, fs, args[1:], getenv, stderr)
 	if err != nil {
 		return err
 	}
