@@ -206,16 +206,32 @@ export const CloseCode = {
 // ---------------------------------------------------------------------------------------------
 // Event names and their data.
 //
-// The shapes below follow the server's domain types where they exist (metric points, alerts,
-// projects, notifications). Where the server has not defined a payload yet they are PLACEHOLDERS:
-// an object with the fields the UI is expected to use, open to more (`[key: string]: unknown`).
-// Tighten them when the server's publishers land; never remove a field.
+// The shapes below are the server's payloads (service/EVENTS.md), open to more fields
+// (`[key: string]: unknown`): payloads change only by adding. `insight` is still a PLACEHOLDER.
 
-/** `metric_update` on `metrics.{tenant}`: one per metric code per ingested batch. */
+/** `[unix_ms, value]`, as the server writes series points. */
+export type MetricPoint = [number, number];
+
+/** One labelled series of a `metric_update`. */
+export interface MetricSeriesData {
+  labels: Record<string, string>;
+  points: MetricPoint[];
+  last: number;
+}
+
+/**
+ * `metric_update` on `metrics.{tenant}`: one per metric code per ingested batch
+ * (service/EVENTS.md). `points`/`last` are the main (unlabelled) series, in time order; `series`
+ * holds each labelled series the batch wrote.
+ */
 export interface MetricUpdateData {
   code: string;
-  value: number;
-  /** Sample time (RFC 3339), when the publisher sends it. */
+  points?: MetricPoint[];
+  last?: number;
+  series?: MetricSeriesData[];
+  /** Not sent by the server (its payload has `last`); kept for publishers that send one value. */
+  value?: number;
+  /** Sample time (RFC 3339) of a one-value publication. */
   ts?: string;
   labels?: Record<string, string>;
   unit?: string;
@@ -242,6 +258,15 @@ export interface AlertData {
   [key: string]: unknown;
 }
 
+/** `new_alert` (change `firing`) and `alert_update` (`acknowledged`, `resolved`) on `alerts.{user}`. */
+export interface AlertEventData {
+  change: 'firing' | 'acknowledged' | 'resolved' | (string & {});
+  /** The user who made the change (acknowledged; resolved by deleting the rule). */
+  by?: string;
+  alert: AlertData;
+  [key: string]: unknown;
+}
+
 /** A project (`livedash.Project`). */
 export interface ProjectData {
   id: string;
@@ -252,6 +277,17 @@ export interface ProjectData {
   members: string[];
   created_at: string;
   updated_at: string;
+  [key: string]: unknown;
+}
+
+/** `project_update` on `project.{id}`. */
+export interface ProjectUpdateData {
+  project_id: string;
+  name: string;
+  previous_name?: string;
+  status: string;
+  previous_status: string;
+  by: string;
   [key: string]: unknown;
 }
 
@@ -269,19 +305,103 @@ export interface NotificationData {
   [key: string]: unknown;
 }
 
-/** PLACEHOLDER: a dashboard changed (`dashboard.{user}` / `board.{id}`); reload it over REST. */
-export interface DashboardUpdateData {
-  dashboard_id: string;
-  /** e.g. "created" | "updated" | "deleted" (not fixed by the server yet). */
-  action?: string;
-  version?: number;
+/** `system_notification` on `system.{tenant}`. */
+export interface SystemNotificationData {
+  notification: NotificationData;
   [key: string]: unknown;
 }
 
-/** PLACEHOLDER: one widget of a dashboard changed or has new data. */
+/** A grid position, in cells. */
+export interface GridPosData {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** A widget (`livedash.Widget`) as carried by events. */
+export interface WidgetData {
+  id: string;
+  tenant: string;
+  dashboard_id: string;
+  type: string;
+  title: string;
+  query: {
+    codes: string[];
+    labels?: Record<string, string>;
+    aggregation: string;
+    range: string;
+    step?: string;
+  };
+  options: Record<string, unknown>;
+  position: GridPosData;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  [key: string]: unknown;
+}
+
+/** A dashboard (`livedash.Dashboard`) as carried by events (without widgets, but on `created`). */
+export interface DashboardData {
+  id: string;
+  tenant: string;
+  owner_id: string;
+  name: string;
+  description: string;
+  layout: Record<string, unknown>;
+  visibility: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  widgets?: WidgetData[];
+  [key: string]: unknown;
+}
+
+/**
+ * `dashboard_update` on `dashboard.{owner}` and `board.{id}` (shared dashboards). `version` is the
+ * dashboard's after the change; `dashboard` comes with `created`/`updated`, `widget` with
+ * `widget_added`, `widget_id` with `widget_removed`.
+ */
+export interface DashboardUpdateData {
+  dashboard_id: string;
+  version: number;
+  change: 'created' | 'updated' | 'deleted' | 'widget_added' | 'widget_removed' | (string & {});
+  /** The user who made the change. */
+  by: string;
+  dashboard?: DashboardData;
+  widget?: WidgetData;
+  widget_id?: string;
+  /** Never sent by the server (it says `change`); kept from the placeholder. */
+  action?: string;
+  [key: string]: unknown;
+}
+
+/** The computed value of a stat/gauge widget. */
+export interface WidgetValueData {
+  widget_id: string;
+  dashboard_id: string;
+  version: number;
+  aggregation: string;
+  range: string;
+  value: number | null;
+  values: Array<{ code: string; value: number | null }>;
+  computed_at: string;
+  [key: string]: unknown;
+}
+
+/**
+ * `widget_update` on the same channels as `dashboard_update`: `config` (with `widget` and `by`) or
+ * `value` (with `value`). `version` is the widget's.
+ */
 export interface WidgetUpdateData {
   dashboard_id: string;
   widget_id: string;
+  version: number;
+  change: 'config' | 'value' | (string & {});
+  by?: string;
+  widget?: WidgetData;
+  value?: WidgetValueData;
+  /** Never sent by the server (it says `change`); kept from the placeholder. */
   action?: string;
   data?: unknown;
   [key: string]: unknown;
@@ -300,11 +420,11 @@ export interface InsightData {
 export interface EventDataMap {
   dashboard_update: DashboardUpdateData;
   widget_update: WidgetUpdateData;
-  new_alert: AlertData;
-  alert_update: AlertData;
+  new_alert: AlertEventData;
+  alert_update: AlertEventData;
   metric_update: MetricUpdateData;
-  project_update: ProjectData;
-  system_notification: NotificationData;
+  project_update: ProjectUpdateData;
+  system_notification: SystemNotificationData;
   insight: InsightData;
 }
 

@@ -1,0 +1,93 @@
+// Typed hooks per resource over the fetch wrapper: loading, error, data, reload; requests are
+// aborted when the component goes away or the key changes.
+
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api } from './resources';
+import type { Alert, Dashboard, MetricDefinition, Notification, Page } from './types';
+
+export interface Resource<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  /** Fetches again (keeps the current data while loading). */
+  reload(): void;
+  /** Replaces the data locally (after a write or a live event). */
+  mutate(update: T | ((prev: T | undefined) => T | undefined)): void;
+}
+
+/** Runs `fetcher` whenever `key` changes (null: not now). */
+export function useResource<T>(
+  key: string | null,
+  fetcher: (signal: AbortSignal) => Promise<T>,
+): Resource<T> {
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({
+    data: undefined,
+    error: undefined,
+    loading: key !== null,
+  });
+  const [nonce, setNonce] = useState(0);
+  const fetcherRef = useRef(fetcher);
+  fetcherRef.current = fetcher;
+  const lastKey = useRef(key);
+
+  useEffect(() => {
+    if (key === null) return;
+    const ctl = new AbortController();
+    const keyChanged = lastKey.current !== key;
+    lastKey.current = key;
+    setState((s) => ({ data: keyChanged ? undefined : s.data, error: undefined, loading: true }));
+    fetcherRef.current(ctl.signal).then(
+      (data) => {
+        if (!ctl.signal.aborted) setState({ data, error: undefined, loading: false });
+      },
+      (error: unknown) => {
+        if (!ctl.signal.aborted) setState((s) => ({ data: s.data, error, loading: false }));
+      },
+    );
+    // nonce: reload() asks for the same key again.
+    void nonce;
+    return () => ctl.abort();
+  }, [key, nonce]);
+
+  const reload = useCallback(() => setNonce((n) => n + 1), []);
+  const mutate = useCallback((update: T | ((prev: T | undefined) => T | undefined)) => {
+    setState((s) => ({
+      ...s,
+      data: typeof update === 'function' ? (update as (p: T | undefined) => T | undefined)(s.data) : update,
+    }));
+  }, []);
+  return { ...state, reload, mutate };
+}
+
+/** Every dashboard the user may see (all pages). */
+export function useDashboards(): Resource<Dashboard[]> {
+  return useResource('dashboards', async (signal) => {
+    const all: Dashboard[] = [];
+    let cursor: string | undefined;
+    do {
+      const page: Page<Dashboard> = await api.dashboards(cursor, signal);
+      all.push(...page.items);
+      cursor = page.next_cursor;
+    } while (cursor);
+    return all;
+  });
+}
+
+export function useDashboard(id: string | null): Resource<Dashboard> {
+  return useResource(id === null ? null : `dashboard:${id}`, (signal) => api.dashboard(id ?? '', signal));
+}
+
+export function useMetricDefinitions(): Resource<MetricDefinition[]> {
+  return useResource('metrics', async (signal) => (await api.metrics(signal)).items);
+}
+
+export function useAlerts(open: boolean): Resource<Alert[]> {
+  return useResource(
+    `alerts:${open}`,
+    async (signal) => (await api.alerts({ open, limit: 100 }, signal)).items,
+  );
+}
+
+export function useNotifications(): Resource<Notification[]> {
+  return useResource('notifications', async (signal) => (await api.notifications({}, signal)).items);
+}

@@ -1,0 +1,108 @@
+// One function per endpoint of the REST API used by the app (docs/api.md).
+
+import { apiFetch } from './client';
+import type {
+  Alert,
+  Dashboard,
+  GridPos,
+  LoginResponse,
+  Me,
+  MetricDefinition,
+  MetricQuery,
+  Notification,
+  Page,
+  Series,
+  User,
+  Visibility,
+  Widget,
+  WidgetOptions,
+  WidgetType,
+  WidgetValue,
+} from './types';
+
+const enc = encodeURIComponent;
+
+export const api = {
+  login: (email: string, password: string, tenant?: string) =>
+    apiFetch<LoginResponse>('/api/v1/auth/login', {
+      method: 'POST',
+      body: { email, password, ...(tenant ? { tenant } : {}) },
+      noAuthRedirect: true,
+    }),
+  logout: () => apiFetch<void>('/api/v1/auth/logout', { method: 'POST', noAuthRedirect: true }),
+  me: (opts: { noAuthRedirect?: boolean; signal?: AbortSignal } = {}) => apiFetch<Me>('/api/v1/me', opts),
+  users: (signal?: AbortSignal) => apiFetch<Page<User>>('/api/v1/users', { signal, query: { limit: 500 } }),
+
+  dashboards: (cursor?: string, signal?: AbortSignal) =>
+    apiFetch<Page<Dashboard>>('/api/v1/dashboards', { signal, query: { limit: 100, cursor } }),
+  dashboard: (id: string, signal?: AbortSignal) =>
+    apiFetch<Dashboard>(`/api/v1/dashboards/${enc(id)}`, { signal }),
+  createDashboard: (d: { name: string; description?: string; visibility: Visibility }) =>
+    apiFetch<Dashboard>('/api/v1/dashboards', { method: 'POST', body: { layout: { columns: 12 }, ...d } }),
+  deleteDashboard: (id: string) => apiFetch<void>(`/api/v1/dashboards/${enc(id)}`, { method: 'DELETE' }),
+
+  createWidget: (dashboardId: string, w: WidgetInput) =>
+    apiFetch<Widget>(`/api/v1/dashboards/${enc(dashboardId)}/widgets`, { method: 'POST', body: w }),
+  /** Changes the fields given, based on `version` (a stale one is a 409 with current_version). */
+  updateWidget: (id: string, patch: WidgetPatch) =>
+    apiFetch<Widget>(`/api/v1/widgets/${enc(id)}`, { method: 'PATCH', body: patch }),
+  deleteWidget: (id: string) => apiFetch<void>(`/api/v1/widgets/${enc(id)}`, { method: 'DELETE' }),
+  widgetValue: (id: string, signal?: AbortSignal) =>
+    apiFetch<WidgetValue>(`/api/v1/widgets/${enc(id)}/value`, { signal }),
+
+  metrics: (signal?: AbortSignal) =>
+    apiFetch<Page<MetricDefinition>>('/api/v1/metrics', { signal, query: { limit: 500 } }),
+  series: (code: string, q: SeriesQuery, signal?: AbortSignal) =>
+    apiFetch<Series>(`/api/v1/metrics/${enc(code)}/series`, {
+      signal,
+      query: {
+        from: q.from,
+        to: q.to,
+        step: q.stepMs !== undefined ? `${Math.max(1, Math.round(q.stepMs / 1000))}s` : undefined,
+        agg: q.agg || undefined,
+        labels: q.labels ? labelsParam(q.labels) : undefined,
+      },
+    }),
+
+  alerts: (q: { open?: boolean; state?: string; limit?: number } = {}, signal?: AbortSignal) =>
+    apiFetch<Page<Alert>>('/api/v1/alerts', {
+      signal,
+      query: { open: q.open ? 'true' : undefined, state: q.state, limit: q.limit ?? 50 },
+    }),
+  ackAlert: (id: string) => apiFetch<Alert>(`/api/v1/alerts/${enc(id)}/ack`, { method: 'POST' }),
+
+  notifications: (q: { unread?: boolean; cursor?: string } = {}, signal?: AbortSignal) =>
+    apiFetch<Page<Notification>>('/api/v1/notifications', {
+      signal,
+      query: { unread: q.unread ? 'true' : undefined, cursor: q.cursor, limit: 50 },
+    }),
+  markRead: (id: string) =>
+    apiFetch<Notification>(`/api/v1/notifications/${enc(id)}/read`, { method: 'POST' }),
+  notify: (n: { title: string; body: string; severity: string }) =>
+    apiFetch<Notification>('/api/v1/notifications', { method: 'POST', body: n }),
+};
+
+export interface WidgetInput {
+  type: WidgetType;
+  title: string;
+  query: MetricQuery;
+  options: WidgetOptions;
+  position: GridPos;
+}
+
+export type WidgetPatch = Partial<WidgetInput> & { version: number; dashboard_id?: string };
+
+export interface SeriesQuery {
+  /** Unix ms or RFC 3339. */
+  from?: number | string;
+  to?: number | string;
+  stepMs?: number;
+  agg?: string;
+  labels?: Record<string, string>;
+}
+
+function labelsParam(labels: Record<string, string>): string | undefined {
+  const keys = Object.keys(labels).sort();
+  if (keys.length === 0) return undefined;
+  return keys.map((k) => `${k}=${labels[k]}`).join(',');
+}

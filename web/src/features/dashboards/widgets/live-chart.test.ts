@@ -1,0 +1,113 @@
+// @vitest-environment jsdom
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { binarySplits, binaryStep, LiveChart } from './live-chart';
+
+let frames: FrameRequestCallback[] = [];
+const flushFrames = () => {
+  const fs = frames;
+  frames = [];
+  for (const f of fs) f(0);
+};
+
+beforeEach(() => {
+  frames = [];
+  vi.stubGlobal('requestAnimationFrame', (cb: FrameRequestCallback) => frames.push(cb));
+  vi.stubGlobal('cancelAnimationFrame', () => {});
+});
+afterEach(() => vi.unstubAllGlobals());
+
+function chart(now: { t: number }, onResolved?: (k: number, l: Record<string, string>) => void) {
+  const el = document.createElement('div');
+  document.body.append(el);
+  const legend = [document.createElement('span')];
+  const c = new LiveChart(el, {
+    codes: ['host.cpu.percent'],
+    rangeMs: 60_000,
+    stepMs: 1000,
+    agg: 'avg',
+    unit: 'percent',
+    names: ['CPU'],
+    colors: { series: ['#00f'], axis: '#888', grid: '#eee' },
+    legend,
+    now: () => now.t,
+    onResolved,
+  });
+  return { c, el, legend };
+}
+
+describe('LiveChart', () => {
+  it('draws at most once per frame, and not while hidden or paused; catches up when shown', () => {
+    const now = { t: 100_000 };
+    const { c, el, legend } = chart(now);
+    c.loadHistory([
+      [
+        [98_000, 10],
+        [99_000, 20],
+      ],
+    ]);
+    for (let i = 0; i < 5; i++) {
+      now.t += 1000;
+      c.onMetric({ code: 'host.cpu.percent', points: [[now.t, 30 + i]], last: 30 + i });
+    }
+    c.onMetric({ code: 'host.mem.used_bytes', points: [[now.t, 1]], last: 1 }); // not this chart's
+    expect(frames).toHaveLength(1);
+    flushFrames();
+    expect(c.draws).toBe(1);
+    expect(el.dataset.points).toBe('7');
+    expect(legend[0]?.textContent).toBe('34%');
+
+    c.setVisible(false);
+    for (let i = 0; i < 10; i++) {
+      now.t += 1000;
+      c.onMetric({ code: 'host.cpu.percent', points: [[now.t, 50]], last: 50 });
+    }
+    expect(frames).toHaveLength(0);
+    expect(c.draws).toBe(1);
+
+    c.setVisible(true);
+    flushFrames();
+    expect(c.draws).toBe(2);
+    expect(el.dataset.points).toBe('17');
+    expect(el.dataset.received).toBe('15');
+
+    c.setPaused(true);
+    now.t += 1000;
+    c.onMetric({ code: 'host.cpu.percent', points: [[now.t, 60]], last: 60 });
+    flushFrames();
+    expect(c.draws).toBe(2);
+    c.setPaused(false);
+    flushFrames();
+    expect(c.draws).toBe(3);
+    expect(legend[0]?.textContent).toBe('60%');
+    c.destroy();
+  });
+
+  it('keeps live points that arrive while the history loads, and finds a labelled total', () => {
+    const now = { t: 100_000 };
+    const found: Array<[number, Record<string, string>]> = [];
+    const { c, el } = chart(now, (k, l) => found.push([k, l]));
+    c.onMetric({
+      code: 'host.cpu.percent',
+      series: [{ labels: { host: 'vm' }, points: [[100_500, 40]], last: 40 }],
+    });
+    expect(found).toEqual([[0, { host: 'vm' }]]);
+    c.loadHistory([[]]);
+    c.mergeHistory(0, [
+      [98_000, 10],
+      [99_000, 20],
+    ]);
+    flushFrames();
+    expect(el.dataset.points).toBe('3');
+    c.destroy();
+  });
+});
+
+describe('byte axis', () => {
+  it('steps by powers of two', () => {
+    const GiB = 1024 ** 3;
+    expect(binaryStep(1.6 * GiB)).toBe(512 * 1024 ** 2);
+    expect(binarySplits(0, 1.5 * GiB)).toEqual([0, 0.5 * GiB, GiB, 1.5 * GiB]);
+    expect(binarySplits(0, 2000)).toEqual([0, 512, 1024, 1536]);
+    expect(binaryStep(0)).toBe(1);
+  });
+});
