@@ -2,9 +2,9 @@
 GO ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: test lint unit web run build bench-go
+.PHONY: test lint unit web e2e run build bench-go
 
-test: lint unit web
+test: lint unit web e2e
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -30,3 +30,9 @@ web:
 	@if [ -n "$$(git status --porcelain -- web/dist)" ]; then \
 		git status --short -- web/dist; \
 		echo "web/dist differs from a fresh build of web/src: run 'make web' and commit web/dist"; exit 1; fi
+
+# End-to-end tests: the real binary driven by Debian's Chromium through playwright-core (no
+# browser download). Installs Chromium when it is missing.
+e2e: web
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }
+	cd web && npm run e2e
