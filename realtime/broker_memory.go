@@ -224,16 +224,25 @@ func (b *MemoryBroker) Position(_ context.Context, channel string) (livedash.Str
 	return livedash.StreamPosition{Seq: c.seq, Epoch: c.epoch}, nil
 }
 
-// Run implements livedash.Broker: it delivers publications to h and drops idle channels until ctx
-// ends.
-func (b *MemoryBroker) Run(ctx context.Context, h livedash.BrokerHandler) error {
+// SetHandler registers h at once, handing it first the publications made before; Run calls it
+// too. The hub calls it before serving so that no publication waits for a goroutine to start.
+func (b *MemoryBroker) SetHandler(h livedash.BrokerHandler) {
 	b.pendMu.Lock()
+	defer b.pendMu.Unlock()
+	if b.handler.Load() != nil {
+		return
+	}
 	for _, p := range b.pending {
 		h(p)
 	}
 	b.pending = nil
 	b.handler.Store(&h)
-	b.pendMu.Unlock()
+}
+
+// Run implements livedash.Broker: it delivers publications to h and drops idle channels until ctx
+// ends.
+func (b *MemoryBroker) Run(ctx context.Context, h livedash.BrokerHandler) error {
+	b.SetHandler(h)
 	defer b.handler.Store(nil)
 	tick := time.NewTicker(30 * time.Second)
 	defer tick.Stop()

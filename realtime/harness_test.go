@@ -70,6 +70,7 @@ func newEnv(t *testing.T, mutate func(*Config)) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = e.hub.Run(ctx); close(done) }()
+	<-e.hub.Started()
 	e.srv = httptest.NewServer(e.hub.Handler())
 	t.Cleanup(func() {
 		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -115,6 +115,7 @@ type Hub struct {
 	gone     chan struct{} // signalled when a session leaves (wakes Shutdown)
 	writers  *writerPool
 	dispatch []*dispatcher // fan-out goroutines, by channel hash
+	started  chan struct{} // closed once Run delivers publications
 
 	stats stats
 }
@@ -161,6 +162,7 @@ func NewHub(cfg Config, deps Deps) *Hub {
 		gone:     make(chan struct{}, 1),
 		writers:  newWriterPool(),
 		dispatch: make([]*dispatcher, max(2, runtime.GOMAXPROCS(0))),
+		started:  make(chan struct{}),
 	}
 	for i := range h.dispatch {
 		h.dispatch[i] = newDispatcher()
@@ -205,11 +207,20 @@ func (h *Hub) Run(ctx context.Context) error {
 		}
 		wg.Wait()
 	}()
+	// Brokers that can register at once do so before Started, so nothing published after it
+	// waits for a goroutine to be scheduled.
+	if r, ok := h.broker.(interface{ SetHandler(livedash.BrokerHandler) }); ok {
+		r.SetHandler(h.handoff)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- h.broker.Run(ctx, h.handoff) }()
+	close(h.started)
 	h.sweepLoop(ctx)
 	return <-errc
 }
+
+// Started is closed once Run delivers publications; serve clients after it.
+func (h *Hub) Started() <-chan struct{} { return h.started }
 
 // handoff is the broker handler while the hub runs: it queues the publication for its channel's
 // dispatcher and returns, so publishers do no per-subscriber work.

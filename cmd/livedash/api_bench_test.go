@@ -37,7 +37,7 @@ func benchServer(b *testing.B) *server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.run(ctx) }()
+	go func() { done <- s.run(ctx, nil) }()
 	b.Cleanup(func() { cancel(); <-done })
 	return s
 }

@@ -237,10 +237,14 @@ func (s *server) baseURL() string {
 
 // run serves until ctx ends, then drains: health turns 503, clients get 1012, and it returns
 // once every connection is gone or the shutdown timeout passes.
-func (s *server) run(ctx context.Context) error {
+func (s *server) run(ctx context.Context, serving func()) error {
 	hubCtx, stopHub := context.WithCancel(context.Background())
 	hubDone := make(chan error, 1)
 	go func() { hubDone <- s.hub.Run(hubCtx) }()
+	<-s.hub.Started() // deliver before the first client can subscribe
+	if serving != nil {
+		serving()
+	}
 	jobs := newJobs(hubCtx)
 	jobs.start(func(ctx context.Context) { retention(ctx, s.store, s.cfg.MetricsRetention, s.log) })
 	ingest := func(ctx context.Context, tenant string, pts []livedash.MetricPoint) error {
@@ -311,10 +315,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if s.minter != nil {
 		fmt.Fprintf(stdout, "  get a token: go run ./cmd/livedash token --user u1 --tenant t1 --role admin\n")
 	}
-	if ready != nil {
-		ready <- s
-	}
-	return s.run(ctx)
+	return s.run(ctx, func() {
+		if ready != nil {
+			ready <- s
+		}
+	})
 }
 
 // jobs runs background goroutines tied to the server's life and waits for them at shutdown.
