@@ -105,7 +105,7 @@ func (b *MemoryBroker) channel(name string, create bool) *memChannel {
 }
 
 // Publish implements livedash.Broker.
-func (b *MemoryBroker) Publish(_ context.Context, channel, event string, data json.RawMessage, policy livedash.HistoryPolicy) (livedash.Publication, error) {
+func (b *MemoryBroker) Publish(ctx context.Context, channel, event string, data json.RawMessage, policy livedash.HistoryPolicy) (livedash.Publication, error) {
 	c := b.channel(channel, true)
 	c.mu.Unlock()
 	c.pubMu.Lock()
@@ -114,7 +114,7 @@ func (b *MemoryBroker) Publish(_ context.Context, channel, event string, data js
 	c.mu.Lock()
 	if c.dead { // dropped by the janitor between lookup and lock: start again on a live one
 		c.mu.Unlock()
-		return b.Publish(context.Background(), channel, event, data, policy)
+		return b.Publish(ctx, channel, event, data, policy)
 	}
 	now := b.now()
 	c.seq++

@@ -599,9 +599,6 @@ func (h *Hub) sweepLoop(ctx context.Context) {
 	}
 }
 
-// Draining reports whether the hub is shutting down.
-func (h *Hub) Draining() bool { return h.draining.Load() }
-
 // Shutdown refuses new connections, tells every client to reconnect elsewhere (1012) after its
 // queued messages, and waits until all are gone or ctx ends, when it cuts the rest.
 func (h *Hub) Shutdown(ctx context.Context) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/netip"
 	"strconv"
 	"sync"
@@ -438,5 +437,3 @@ func (b *tokenBucket) allow(now time.Time) bool {
 	b.tokens--
 	return true
 }
-
-func (s *session) String() string { return fmt.Sprintf("session %s", s.id) }

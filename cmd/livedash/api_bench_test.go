@@ -16,6 +16,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
 	"livedash"
+	"livedash/config"
 )
 
 // benchServer starts the wired server in-process (SQLite in a temp dir, collector off).
@@ -27,7 +28,7 @@ func benchServer(b *testing.B) *server {
 			"LIVEDASH_COLLECTOR_ENABLED": "false", "LIVEDASH_MAX_CONNECTIONS_PER_IP": "0", "LIVEDASH_MAX_CONNECTIONS_PER_USER": "0",
 		}[k]
 	}
-	cfg, err := loadConfig(nil, nil, getenv)
+	cfg, err := config.Load(nil, nil, getenv)
 	if err != nil {
 		b.Fatal(err)
 	}

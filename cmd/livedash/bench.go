@@ -11,6 +11,7 @@ import (
 
 	"livedash"
 	"livedash/bench"
+	"livedash/config"
 )
 
 // runBench load-tests a running server: N subscribers on one channel, publishing through the
@@ -46,7 +47,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 			}
 			return getenv(k)
 		}
-		cfg, err := loadConfig(flag.NewFlagSet("bench", flag.ContinueOnError), nil, env)
+		cfg, err := config.Load(flag.NewFlagSet("bench", flag.ContinueOnError), nil, env)
 		if err != nil {
 			return err
 		}

@@ -212,7 +212,7 @@ func TestTokenAndVersion(t *testing.T) {
 
 func mustConfig(t *testing.T, getenv func(string) string) config.Config {
 	t.Helper()
-	cfg, err := loadConfig(nil, nil, getenv)
+	cfg, err := config.Load(nil, nil, getenv)
 	if err != nil {
 		t.Fatal(err)
 	}

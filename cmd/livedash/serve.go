@@ -58,11 +58,6 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// loadConfig parses the serve flags (plus any extra ones registered on fs) and the environment.
-func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (config.Config, error) {
-	return config.Load(fs, args, getenv)
-}
-
 // jwtKeys returns the verifier and, when an HS256 secret is available, a minter. With no key
 // configured, a secret is generated once and kept in the data dir so restarts keep tokens valid.
 func jwtKeys(cfg config.Config, log *slog.Logger) (*auth.Verifier, *auth.Minter, error) {
@@ -294,7 +289,7 @@ func (s *server) run(ctx context.Context, serving func()) error {
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready chan<- *server) error {
 	fs := flag.NewFlagSet("livedash serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg, err := loadConfig(fs, args, getenv)
+	cfg, err := config.Load(fs, args, getenv)
 	if err != nil {
 		return err
 	}

@@ -97,7 +97,7 @@ func retention(ctx context.Context, st *sqlstore.Store, keep time.Duration, log 
 // storeFromFlags parses a command's flags with the server's settings and opens its store.
 func storeFromFlags(ctx context.Context, fs *flag.FlagSet, args []string, getenv func(string) string, stderr io.Writer) (*sqlstore.Store, error) {
 	fs.SetOutput(stderr)
-	cfg, err := loadConfig(fs, args, getenv)
+	cfg, err := config.Load(fs, args, getenv)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"livedash"
+	"livedash/config"
 )
 
 // listFlag collects a repeatable, comma-separable flag.
@@ -34,7 +35,7 @@ func token(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	var roles, projects listFlag
 	fs.Var(&roles, "role", "role (repeatable or comma-separated), e.g. admin, editor, viewer")
 	fs.Var(&projects, "project", "project id (repeatable or comma-separated)")
-	cfg, err := loadConfig(fs, args, getenv)
+	cfg, err := config.Load(fs, args, getenv)
 	if err != nil {
 		return err
 	}
