@@ -3,6 +3,7 @@
 // thread's busy time (CDP Performance TaskDuration) and the CPU time of the whole Chromium process
 // tree (from /proc), as a share of one core. Usage (from the repo root, after `make web`):
 //   node scripts/web-perf.mjs
+// LIVEDASH_BIN=path uses a binary built beforehand (to compare two builds).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,8 +19,8 @@ const key = 'perf-api-key-0123456789';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const tmp = mkdtempSync(join(tmpdir(), 'livedash-webperf-'));
-const bin = join(tmp, 'livedash');
-execFileSync('go', ['build', '-o', bin, './cmd/livedash'], { cwd: repo, stdio: 'inherit' });
+const bin = process.env.LIVEDASH_BIN || join(tmp, 'livedash');
+if (!process.env.LIVEDASH_BIN) execFileSync('go', ['build', '-o', bin, './cmd/livedash'], { cwd: repo, stdio: 'inherit' });
 const server = spawn(bin, [], {
   stdio: 'ignore',
   env: {
@@ -114,9 +115,32 @@ const treeTicks = (root, skip) => {
   return total;
 };
 const cdp = await context.newCDPSession(page);
+if (process.env.PROFILE) {
+  // Self time per function over 10 s, to see where the main thread goes.
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.start');
+  await sleep(10_000);
+  const { profile } = await cdp.send('Profiler.stop');
+  const self = new Map();
+  const dt = profile.timeDeltas;
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (dt[i] ?? 0)));
+  const byName = new Map();
+  for (const n of profile.nodes) {
+    const { functionName, url, lineNumber } = n.callFrame;
+    const key = `${functionName || '(anonymous)'} ${url.split('/').pop()}:${lineNumber}`;
+    byName.set(key, (byName.get(key) ?? 0) + (self.get(n.id) ?? 0));
+  }
+  const top = [...byName].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  for (const [k, us] of top) console.log(`${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+}
 await cdp.send('Performance.enable');
 const metric = async (name) => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === name).value;
 const seconds = 30;
+const draws = () =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid=chart]')].reduce((n, el) => n + Number(el.dataset.draws ?? 0), 0),
+  );
+const d0 = await draws();
 const t0 = await metric('TaskDuration');
 const c0 = treeTicks(process.pid, server.pid);
 const w0 = Date.now();
@@ -124,11 +148,13 @@ await sleep(seconds * 1000);
 const t1 = await metric('TaskDuration');
 const c1 = treeTicks(process.pid, server.pid);
 const wall = (Date.now() - w0) / 1000;
+const d1 = await draws();
 const points = await page.evaluate(() =>
   [...document.querySelectorAll('[data-testid=chart]')].map((el) => Number(el.dataset.points ?? 0)),
 );
 
 console.log(`charts: ${points.length}, points held per chart: ${points.join(' ')}`);
+console.log(`chart draws: ${((d1 - d0) / wall / points.length).toFixed(1)} per chart per second`);
 console.log(`renderer main thread busy: ${((100 * (t1 - t0)) / wall).toFixed(1)}% of one core`);
 console.log(`whole Chromium process tree: ${((c1 - c0) / wall).toFixed(1)}% of one core (${wall.toFixed(1)} s)`);
 

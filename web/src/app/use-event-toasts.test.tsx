@@ -1,9 +1,10 @@
 // @vitest-environment jsdom
-import { cleanup, screen } from '@testing-library/react';
+import { act, cleanup, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { useAuth } from '../context/auth';
 import { useRealtime } from '../realtime/react';
-import { emit, goLive, renderApp, resetHarness } from '../test/app-harness';
+import { FakeWebSocket } from '../realtime/test-fakes';
+import { answerSubscribes, emit, goLive, ME, renderApp, resetHarness } from '../test/app-harness';
 import { useEventToasts } from './use-event-toasts';
 
 function Probe() {
@@ -68,4 +69,50 @@ it('toasts new alerts and system notifications, and counts the notifications as 
   expect(await screen.findByText('Deploy done')).toBeTruthy();
   expect(screen.getByTestId('unread').textContent).toBe('3');
   expect(screen.getAllByRole('status').length).toBeGreaterThanOrEqual(2);
+});
+
+it('reloads the unread count when the notification channels could not be recovered', async () => {
+  const r = renderApp(<Probe />);
+  restore = r.restore;
+  expect((await screen.findByTestId('unread')).textContent).toBe('2');
+  const first = await goLive(['alerts', 'system']);
+  const meCalls = () => r.srv.requests.filter((q) => q.path === '/api/v1/me').length;
+  const before = meCalls();
+
+  // The server restarts: its history is gone, and two notifications were made meanwhile.
+  r.srv.on('GET', '/api/v1/me', { body: { ...ME, unread_notifications: 4 } });
+  act(() => first.serverClose(1012, 'restart'));
+  const second = await waitFor(
+    () => {
+      const ws = FakeWebSocket.last();
+      if (ws === first) throw new Error('not reconnected yet');
+      return ws;
+    },
+    { timeout: 3000 },
+  );
+  act(() => {
+    second.welcome([]);
+  });
+  await waitFor(() => expect(second.commands().some((c) => c.type === 'subscribe')).toBe(true));
+  answerSubscribes(second, true);
+  await waitFor(() => expect(screen.getByTestId('unread').textContent).toBe('4'));
+  expect(meCalls()).toBe(before + 1);
+
+  // A recovered reconnect does not ask again.
+  act(() => second.serverClose(1012, 'restart'));
+  const third = await waitFor(
+    () => {
+      const ws = FakeWebSocket.last();
+      if (ws === second) throw new Error('not reconnected yet');
+      return ws;
+    },
+    { timeout: 3000 },
+  );
+  act(() => {
+    third.welcome([]);
+  });
+  await waitFor(() => expect(third.commands().some((c) => c.type === 'subscribe')).toBe(true));
+  answerSubscribes(third);
+  await new Promise((ok) => setTimeout(ok, 50));
+  expect(meCalls()).toBe(before + 1);
 });

@@ -1,11 +1,13 @@
 // Toasts for events that concern the whole app: new alerts and system notifications (which also
-// count as unread). Dashboard changes by others are announced by the dashboard view.
+// count as unread). Dashboard changes by others are announced by the dashboard view. When the
+// notification channels could not be recovered after a reconnect, the unread count is reloaded.
 
 import { useEffect } from 'react';
 import { api } from '../api/resources';
 import { useAuth } from '../context/auth';
 import { type ToastTone, useToast } from '../context/toasts';
-import { useRealtime, useRealtimeEvent } from '../realtime/react';
+import { isNotificationChannel } from '../features/notifications/channels';
+import { useRealtime, useRealtimeEvent, useRecoveryFailed } from '../realtime/react';
 
 const TONE: Record<string, ToastTone> = { critical: 'bad', warning: 'warn', info: 'info' };
 
@@ -34,6 +36,14 @@ export function useEventToasts(): void {
     const severity = typeof n.severity === 'string' ? n.severity : 'info';
     toast({ title, body, tone: TONE[severity] ?? 'info', duration: 10_000 });
     if (e.data.notification) adjustUnread(1);
+  });
+
+  useRecoveryFailed((f) => {
+    if (!isNotificationChannel(f)) return;
+    api.me().then(
+      (m) => adjustUnread(() => m.unread_notifications),
+      () => {},
+    );
   });
 
   // The connection was refused as unauthorized (session expired): GET /me sends the app back to

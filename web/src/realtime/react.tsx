@@ -12,6 +12,7 @@ import {
   useState,
   useSyncExternalStore,
 } from 'react';
+import type { RecoveryFailure } from './api';
 import { type ChannelRefs, createChannelRefs } from './channel-refs';
 import {
   type ConnectionStatus,
@@ -144,6 +145,19 @@ export function useRealtimeEvent<E extends string>(event: E | '*', listener: Eve
     latest.current = listener;
   });
   useEffect(() => shared.conn.on<E>(event, (e) => latest.current(e)), [shared, event]);
+}
+
+/**
+ * Calls `listener` when a channel could not be recovered after a reconnect (history gone, or a
+ * server restart): the view showing that channel's data reloads it over REST.
+ */
+export function useRecoveryFailed(listener: (f: RecoveryFailure) => void): void {
+  const shared = useShared();
+  const latest = useRef(listener);
+  useEffect(() => {
+    latest.current = listener;
+  });
+  useEffect(() => shared.conn.onRecoveryFailed((f) => latest.current(f)), [shared]);
 }
 
 function channelKey(channels: string[] | undefined, projectId: string | undefined): string {

@@ -11,7 +11,7 @@ import { Badge, type BadgeTone } from '../components/Badge';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { useToast } from '../context/toasts';
 import { formatAgo, formatNumber } from '../lib/format';
-import { useRealtimeEvent } from '../realtime/react';
+import { useRealtimeEvent, useRecoveryFailed } from '../realtime/react';
 
 const SEVERITY_TONE: Record<string, BadgeTone> = { critical: 'bad', warning: 'warn', info: 'neutral' };
 
@@ -27,7 +27,10 @@ function upsert(list: Alert[], a: Alert, openOnly: boolean): Alert[] {
 
 export function useLiveAlerts(openOnly: boolean) {
   const res = useAlerts(openOnly);
-  const { mutate } = res;
+  const { mutate, reload } = res;
+  useRecoveryFailed((f) => {
+    if (f.name === 'alerts') reload();
+  });
   useRealtimeEvent('new_alert', (e) => mutate((l) => upsert(l ?? [], e.data.alert, openOnly)));
   useRealtimeEvent('alert_update', (e) => mutate((l) => upsert(l ?? [], e.data.alert, openOnly)));
   return res;

@@ -85,7 +85,8 @@ export async function goLive(channels: string[] = []): Promise<FakeWebSocket> {
 
 const answered = new WeakMap<FakeWebSocket, Set<number>>();
 
-export function answerSubscribes(ws: FakeWebSocket): void {
+/** Answers the subscribes not answered yet; `lost` answers as after a server restart. */
+export function answerSubscribes(ws: FakeWebSocket, lost = false): void {
   const done = answered.get(ws) ?? new Set<number>();
   answered.set(ws, done);
   act(() => {
@@ -96,7 +97,8 @@ export function answerSubscribes(ws: FakeWebSocket): void {
         name,
         channel: canonical(name),
         seq: 0,
-        epoch: 'e1',
+        epoch: lost ? 'e2' : 'e1',
+        ...(lost ? { recovered: false } : {}),
       }));
       ws.receive({ type: 'subscribed', id: c.id, channels });
     }

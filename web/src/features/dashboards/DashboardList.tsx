@@ -8,11 +8,14 @@ import { Empty, ErrorState, Loading } from '../../components/States';
 import { useMe } from '../../context/auth';
 import { Link, navigate } from '../../context/router';
 import { formatAgo } from '../../lib/format';
-import { useRealtimeEvent } from '../../realtime/react';
+import { useRealtimeEvent, useRecoveryFailed } from '../../realtime/react';
 
 export function DashboardList() {
   const me = useMe();
   const { data, error, loading, reload } = useDashboards();
+  useRecoveryFailed((f) => {
+    if (f.name === 'dashboard') reload();
+  });
   const [creating, setCreating] = useState(false);
   // Dashboards created, renamed or deleted (ours, or shared ones we watch) refresh the list.
   useRealtimeEvent('dashboard_update', (e) => {

@@ -8,7 +8,8 @@ import { Empty, ErrorState, Loading } from '../../components/States';
 import { useAuth, useMe } from '../../context/auth';
 import { useToast } from '../../context/toasts';
 import { formatAgo } from '../../lib/format';
-import { useRealtimeEvent } from '../../realtime/react';
+import { useRealtimeEvent, useRecoveryFailed } from '../../realtime/react';
+import { isNotificationChannel } from './channels';
 
 const TONE: Record<string, BadgeTone> = { critical: 'bad', warning: 'warn', info: 'neutral' };
 
@@ -18,6 +19,9 @@ export function NotificationsPage() {
   const { toast } = useToast();
   const { data, error, loading, reload, mutate } = useNotifications();
 
+  useRecoveryFailed((f) => {
+    if (isNotificationChannel(f)) reload();
+  });
   useRealtimeEvent('system_notification', (e) => {
     const n = e.data.notification as unknown as Notification;
     mutate((l) => (l?.some((x) => x.id === n.id) ? l : [n, ...(l ?? [])]));

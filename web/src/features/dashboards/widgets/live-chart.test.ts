@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { binarySplits, binaryStep, LiveChart } from './live-chart';
+import { binarySplits, binaryStep, LiveChart, MAX_DRAW_INTERVAL_MS } from './live-chart';
 
 let frames: FrameRequestCallback[] = [];
 const flushFrames = () => {
@@ -16,13 +16,17 @@ beforeEach(() => {
 });
 afterEach(() => vi.unstubAllGlobals());
 
-function chart(now: { t: number }, onResolved?: (k: number, l: Record<string, string>) => void) {
+function chart(
+  now: { t: number },
+  onResolved?: (k: number, l: Record<string, string>) => void,
+  rangeMs = 60_000,
+) {
   const el = document.createElement('div');
   document.body.append(el);
   const legend = [document.createElement('span')];
   const c = new LiveChart(el, {
     codes: ['host.cpu.percent'],
-    rangeMs: 60_000,
+    rangeMs,
     stepMs: 1000,
     agg: 'avg',
     unit: 'percent',
@@ -80,6 +84,62 @@ describe('LiveChart', () => {
     expect(c.draws).toBe(3);
     expect(legend[0]?.textContent).toBe('60%');
     c.destroy();
+  });
+
+  it('redraws live points at most once per pixel of the range, and within a second', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const now = { t: 100_000 };
+      const { c, el } = chart(now);
+      // jsdom has no layout: the chart is 300 px wide, a 220 px plot, 60 s / 220 px ≈ 273 ms.
+      const interval = c.drawIntervalMs();
+      expect(interval).toBeCloseTo(60_000 / 220, 5);
+      c.loadHistory([[[99_000, 20]]]);
+      flushFrames();
+      expect(c.draws).toBe(1);
+
+      // 10 points per second: the first one waits for the interval, the next ones join it.
+      for (let i = 1; i <= 2; i++) {
+        now.t += 100;
+        c.onMetric({ code: 'host.cpu.percent', points: [[now.t, 40 + i]], last: 40 + i });
+      }
+      expect(frames).toHaveLength(0);
+      vi.advanceTimersByTime(interval - 100 - 2); // from the first point, 100 ms after the draw
+      expect(frames).toHaveLength(0);
+      vi.advanceTimersByTime(2);
+      expect(frames).toHaveLength(1);
+      now.t += 100;
+      c.onMetric({ code: 'host.cpu.percent', points: [[now.t, 50]], last: 50 });
+      flushFrames();
+      expect(c.draws).toBe(2);
+      expect(el.dataset.draws).toBe('2');
+
+      // A point after a quiet spell longer than the interval draws at the next frame.
+      now.t += 5000;
+      c.onMetric({ code: 'host.cpu.percent', points: [[now.t, 60]], last: 60 });
+      expect(frames).toHaveLength(1);
+      flushFrames();
+      expect(c.draws).toBe(3);
+
+      // Showing the chart again draws at once, without waiting for the interval.
+      c.setVisible(false);
+      now.t += 10;
+      c.onMetric({ code: 'host.cpu.percent', points: [[now.t, 70]], last: 70 });
+      c.setVisible(true);
+      expect(frames).toHaveLength(1);
+      flushFrames();
+      expect(c.draws).toBe(4);
+      c.destroy();
+      vi.runAllTimers();
+      expect(c.draws).toBe(4);
+
+      // A long range waits at most a second.
+      const slow = chart(now, undefined, 3_600_000).c;
+      expect(slow.drawIntervalMs()).toBe(MAX_DRAW_INTERVAL_MS);
+      slow.destroy();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('keeps live points that arrive while the history loads, and finds a labelled total', () => {

@@ -1,8 +1,9 @@
 // A live time series chart on uPlot, outside React: history loaded once, then live points folded
 // into bounded buffers (SeriesBuffer). Drawing is coalesced to one per animation frame, and
 // skipped while the chart is hidden (off screen, background tab) or paused; it catches up with
-// one draw when shown again. The cost per point and per draw is bounded by the range, not by how
-// long the page has been open.
+// one draw when shown again. Live points redraw at most once per pixel's worth of the range (and
+// at least once a second): points that come faster would only move the line's last pixel. The
+// cost per point and per draw is bounded by the range, not by how long the page has been open.
 
 import uPlot from 'uplot';
 import { formatValue } from '../../../lib/format';
@@ -30,6 +31,10 @@ export interface LiveChartOptions {
 }
 
 const MAX_PENDING = 10_000;
+/** The longest a live point waits for its draw. */
+export const MAX_DRAW_INTERVAL_MS = 1000;
+/** Width of the value axis (options().axes[1].size) plus margins: the plot is the rest. */
+const AXIS_PX = 80;
 
 /** A power of two giving about 4 steps over `span` (bytes read best in binary multiples). */
 export function binaryStep(span: number): number {
@@ -60,6 +65,8 @@ export class LiveChart {
   private paused = false;
   private dirty = false;
   private raf = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastDraw = Number.NEGATIVE_INFINITY;
   /** Points received live since creation (for tests and the e2e). */
   received = 0;
   draws = 0;
@@ -167,7 +174,7 @@ export class LiveChart {
     let changed = false;
     const buf = this.bufs[k];
     for (const [t, v] of pts) changed = (buf?.add(t, v) ?? false) || changed;
-    if (changed) this.requestDraw();
+    if (changed) this.requestLiveDraw();
   }
 
   setVisible(v: boolean): void {
@@ -185,10 +192,33 @@ export class LiveChart {
     this.u.setSize({ width: Math.floor(width), height: Math.floor(height) });
   }
 
+  /** Time per pixel of the plot: a redraw sooner than this after the last one shows little new. */
+  drawIntervalMs(): number {
+    const plot = Math.max(50, (this.u?.width ?? 300) - AXIS_PX);
+    return Math.min(MAX_DRAW_INTERVAL_MS, this.o.rangeMs / plot);
+  }
+
+  /** Marks the chart out of date for a live point: draws once drawIntervalMs has passed. */
+  private requestLiveDraw(): void {
+    this.dirty = true;
+    if (!this.visible || this.paused || this.raf !== 0 || this.timer !== undefined || !this.u) return;
+    const wait = this.lastDraw + this.drawIntervalMs() - this.now();
+    if (wait <= 0) {
+      this.requestDraw();
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.requestDraw();
+    }, wait);
+  }
+
   /** Marks the chart out of date and draws at the next frame if it can be seen. */
   requestDraw(): void {
     this.dirty = true;
     if (!this.visible || this.paused || this.raf !== 0 || !this.u) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     const raf =
       globalThis.requestAnimationFrame ?? ((cb: FrameRequestCallback) => setTimeout(() => cb(0), 16));
     this.raf = raf(() => {
@@ -202,12 +232,14 @@ export class LiveChart {
     if (!this.dirty || !this.u || !this.visible || this.paused) return;
     this.dirty = false;
     const now = this.now();
+    this.lastDraw = now;
     for (const b of this.bufs) b.trim(now, this.o.rangeMs);
     const data = alignSeries(this.bufs.map((b) => b.ring));
     this.u.setData(data as uPlot.AlignedData);
     this.draws++;
     this.el.dataset.points = String(data[0].length);
     this.el.dataset.received = String(this.received);
+    this.el.dataset.draws = String(this.draws);
     this.o.legend?.forEach((span, k) => {
       const b = this.bufs[k];
       if (span && b) span.textContent = formatValue(b.ring.length ? b.ring.lastY() : null, this.o.unit);
@@ -217,6 +249,8 @@ export class LiveChart {
   destroy(): void {
     if (this.raf) (globalThis.cancelAnimationFrame ?? clearTimeout)(this.raf);
     this.raf = 0;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     this.u?.destroy();
     this.u = null;
   }

@@ -12,7 +12,7 @@ import { api } from '../../../api/resources';
 import type { Widget, WidgetValue } from '../../../api/types';
 import { useLiveControls } from '../../../context/live';
 import { queryRangeMs } from '../../../lib/duration';
-import { useRealtime } from '../../../realtime/react';
+import { useRealtime, useRecoveryFailed } from '../../../realtime/react';
 import { resolveSeries } from './metric-points';
 import { chartStepMs } from './ring-buffer';
 
@@ -83,6 +83,11 @@ export function useWidgetValue(widget: Widget, live: WidgetValue | undefined) {
   const [shown, setShown] = useState<WidgetValue | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const latest = useRef<WidgetValue | undefined>(undefined);
+  // Values arrive on the board's channel: when it could not be recovered, fetch the value again.
+  const [reloads, setReloads] = useState(0);
+  useRecoveryFailed((f) => {
+    if (f.name === `board:${widget.dashboard_id}` || f.name === 'dashboard') setReloads((n) => n + 1);
+  });
 
   const accept = (v: WidgetValue | undefined, pausedNow: boolean) => {
     if (!v) return;
@@ -96,6 +101,7 @@ export function useWidgetValue(widget: Widget, live: WidgetValue | undefined) {
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the widget's version changes
   useEffect(() => {
     void refreshKey;
+    void reloads;
     const ctl = new AbortController();
     api.widgetValue(widget.id, ctl.signal).then(
       (v) => {
@@ -108,7 +114,7 @@ export function useWidgetValue(widget: Widget, live: WidgetValue | undefined) {
       },
     );
     return () => ctl.abort();
-  }, [widget.id, widget.version, refreshKey]);
+  }, [widget.id, widget.version, refreshKey, reloads]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: accept reads refs only
   useEffect(() => {
