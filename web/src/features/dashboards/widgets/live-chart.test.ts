@@ -97,6 +97,11 @@ describe('LiveChart', () => {
       c.loadHistory([[[99_000, 20]]]);
       flushFrames();
       expect(c.draws).toBe(1);
+      // The first live point shows at once.
+      c.onMetric({ code: 'host.cpu.percent', points: [[now.t, 40]], last: 40 });
+      expect(frames).toHaveLength(1);
+      flushFrames();
+      expect(c.draws).toBe(2);
 
       // 10 points per second: the first one waits for the interval, the next ones join it.
       for (let i = 1; i <= 2; i++) {
@@ -111,15 +116,16 @@ describe('LiveChart', () => {
       now.t += 100;
       c.onMetric({ code: 'host.cpu.percent', points: [[now.t, 50]], last: 50 });
       flushFrames();
-      expect(c.draws).toBe(2);
-      expect(el.dataset.draws).toBe('2');
+      expect(c.draws).toBe(3);
+      expect(el.dataset.draws).toBe('3');
+      expect(el.dataset.last).toBe(String(Math.floor(now.t / 1000) * 1000)); // its 1 s step
 
       // A point after a quiet spell longer than the interval draws at the next frame.
       now.t += 5000;
       c.onMetric({ code: 'host.cpu.percent', points: [[now.t, 60]], last: 60 });
       expect(frames).toHaveLength(1);
       flushFrames();
-      expect(c.draws).toBe(3);
+      expect(c.draws).toBe(4);
 
       // Showing the chart again draws at once, without waiting for the interval.
       c.setVisible(false);
@@ -128,10 +134,10 @@ describe('LiveChart', () => {
       c.setVisible(true);
       expect(frames).toHaveLength(1);
       flushFrames();
-      expect(c.draws).toBe(4);
+      expect(c.draws).toBe(5);
       c.destroy();
       vi.runAllTimers();
-      expect(c.draws).toBe(4);
+      expect(c.draws).toBe(5);
 
       // A long range waits at most a second.
       const slow = chart(now, undefined, 3_600_000).c;

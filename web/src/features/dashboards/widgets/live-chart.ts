@@ -67,6 +67,8 @@ export class LiveChart {
   private raf = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastDraw = Number.NEGATIVE_INFINITY;
+  /** The first live point is drawn at once: it tells the user the chart is live. */
+  private liveShown = false;
   /** Points received live since creation (for tests and the e2e). */
   received = 0;
   draws = 0;
@@ -203,7 +205,8 @@ export class LiveChart {
     this.dirty = true;
     if (!this.visible || this.paused || this.raf !== 0 || this.timer !== undefined || !this.u) return;
     const wait = this.lastDraw + this.drawIntervalMs() - this.now();
-    if (wait <= 0) {
+    if (wait <= 0 || !this.liveShown) {
+      this.liveShown = true;
       this.requestDraw();
       return;
     }
@@ -240,6 +243,7 @@ export class LiveChart {
     this.el.dataset.points = String(data[0].length);
     this.el.dataset.received = String(this.received);
     this.el.dataset.draws = String(this.draws);
+    this.el.dataset.last = String(data[0].length ? data[0][data[0].length - 1] : 0);
     this.o.legend?.forEach((span, k) => {
       const b = this.bufs[k];
       if (span && b) span.textContent = formatValue(b.ring.length ? b.ring.lastY() : null, this.o.unit);
