@@ -8,6 +8,7 @@ import { Empty } from '../components/States';
 import { useAuth, useMe } from '../context/auth';
 import { Link, matchPath, useLocation } from '../context/router';
 import { useTheme } from '../context/theme';
+import { AlertRulesPage } from '../features/alert-rules/AlertRulesPage';
 import { AlertsPage } from '../features/alerts/AlertsPage';
 import { ControlPanel } from '../features/control/ControlPanel';
 import { DebugPanel, useEventRecorder } from '../features/control/DebugPanel';
@@ -29,6 +30,7 @@ function Page() {
   const board = matchPath('/dashboards/:id', pathname);
   if (board?.id) return <DashboardView key={board.id} id={board.id} />;
   if (pathname === '/alerts') return <AlertsPage />;
+  if (pathname === '/alert-rules') return <AlertRulesPage />;
   if (pathname === '/notifications') return <NotificationsPage />;
   return (
     <main className="page">
@@ -94,6 +96,9 @@ function Header() {
         </Link>
         <Link to="/alerts" onClick={() => setMenu(false)}>
           Alerts
+        </Link>
+        <Link to="/alert-rules" onClick={() => setMenu(false)}>
+          Rules
         </Link>
         <Link to="/notifications" onClick={() => setMenu(false)}>
           Notifications{' '}
