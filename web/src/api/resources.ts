@@ -163,8 +163,9 @@ export interface SeriesQuery {
   labels?: Record<string, string>;
 }
 
-function labelsParam(labels: Record<string, string>): string | undefined {
+export function labelsParam(labels: Record<string, string>): string | undefined {
   const keys = Object.keys(labels).sort();
   if (keys.length === 0) return undefined;
-  return keys.map((k) => `${k}=${labels[k]}`).join(',');
+  // "," and "\" in values are escaped with "\" (livedash.LabelsKey): "path=a\,b" is one label.
+  return keys.map((k) => `${k}=${(labels[k] ?? '').replace(/[\\,]/g, '\\$&')}`).join(',');
 }
