@@ -43,6 +43,7 @@ export const api = {
 
   projects: (cursor?: string, signal?: AbortSignal) =>
     apiFetch<Page<Project>>('/api/v1/projects', { signal, query: { limit: 500, cursor } }),
+  project: (id: string, signal?: AbortSignal) => apiFetch<Project>(`/api/v1/projects/${enc(id)}`, { signal }),
   createProject: (p: ProjectInput) => apiFetch<Project>('/api/v1/projects', { method: 'POST', body: p }),
   /** Changes the fields given (projects carry no version). */
   updateProject: (id: string, patch: Partial<ProjectInput>) =>

@@ -17,6 +17,8 @@ import { DashboardView } from '../features/dashboards/DashboardView';
 import { Home } from '../features/dashboards/Home';
 import { StatusBar } from '../features/live-status/StatusBar';
 import { NotificationsPage } from '../features/notifications/NotificationsPage';
+import { ProjectsPage } from '../features/projects/ProjectsPage';
+import { UsersPage } from '../features/users/UsersPage';
 import { useRealtime } from '../realtime/react';
 import { useEventToasts } from './use-event-toasts';
 
@@ -32,6 +34,8 @@ function Page() {
   if (pathname === '/alerts') return <AlertsPage />;
   if (pathname === '/alert-rules') return <AlertRulesPage />;
   if (pathname === '/notifications') return <NotificationsPage />;
+  if (pathname === '/projects') return <ProjectsPage />;
+  if (pathname === '/users') return <UsersPage />;
   return (
     <main className="page">
       <Empty title="Page not found">
@@ -109,6 +113,14 @@ function Header() {
             </span>
           )}
         </Link>
+        <Link to="/projects" onClick={() => setMenu(false)}>
+          Projects
+        </Link>
+        {isAdmin(me) && (
+          <Link to="/users" onClick={() => setMenu(false)}>
+            Users
+          </Link>
+        )}
       </nav>
       <div className="who">
         <span className="tenant" title="tenant">
