@@ -89,7 +89,8 @@ describe('alert rules', () => {
       body: rule({ ...(req.body as Partial<AlertRule>), id: 'r9' }),
     }));
     setup(srv);
-    fireEvent.click(await screen.findByRole('button', { name: 'New rule' }));
+    await screen.findByText('No alert rules yet');
+    fireEvent.click(screen.getByRole('button', { name: 'New rule' }));
     const dialog = screen.getByRole('dialog', { name: 'New alert rule' });
     type(field(dialog, 'For at least'), 'soon');
     fireEvent.click(within(dialog).getByRole('button', { name: 'Add label' }));
@@ -145,7 +146,8 @@ describe('alert rules', () => {
       },
     });
     setup(srv);
-    fireEvent.click(await screen.findByRole('button', { name: 'New rule' }));
+    await screen.findByText('No alert rules yet');
+    fireEvent.click(screen.getByRole('button', { name: 'New rule' }));
     const dialog = screen.getByRole('dialog');
     type(field(dialog, 'Name'), 'R');
     type(field(dialog, 'Metric code'), 'free.text.code');

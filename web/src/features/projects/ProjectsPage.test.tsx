@@ -68,7 +68,8 @@ describe('projects page', () => {
       body: project({ ...(req.body as Partial<Project>), id: 'p9', members: [] }),
     }));
     setup(srv);
-    fireEvent.click(await screen.findByRole('button', { name: 'New project' }));
+    await screen.findByText('No projects yet');
+    fireEvent.click(screen.getByRole('button', { name: 'New project' }));
     const dialog = screen.getByRole('dialog', { name: 'New project' });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Create project' }));
     expect(within(dialog).getByText('Give the project a name.')).toBeTruthy();

@@ -56,7 +56,8 @@ describe('users page', () => {
       updated_at: '2026-01-10T12:00:00Z',
     };
     r.srv.on('POST', '/api/v1/users', { status: 201, body: created });
-    fireEvent.click(await screen.findByRole('button', { name: 'New user' }));
+    await screen.findByRole('table');
+    fireEvent.click(screen.getByRole('button', { name: 'New user' }));
     const dialog = screen.getByRole('dialog', { name: 'New user' });
     fill(dialog, { email: 'not-an-email', name: ' ', password: 'short' });
     fireEvent.click(within(dialog).getByRole('checkbox', { name: /^viewer/ }));
@@ -87,7 +88,8 @@ describe('users page', () => {
       status: 409,
       body: { error: { code: 'conflict', message: 'email bob@acme.test is taken' } },
     });
-    fireEvent.click(await screen.findByRole('button', { name: 'New user' }));
+    await screen.findByRole('table');
+    fireEvent.click(screen.getByRole('button', { name: 'New user' }));
     const dialog = screen.getByRole('dialog');
     fill(dialog, { email: 'bob@acme.test', name: 'Bob 2', password: 'long enough' });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Create user' }));
@@ -102,7 +104,8 @@ describe('users page', () => {
       status: 403,
       body: { error: { code: 'forbidden', message: 'admin role required' } },
     });
-    fireEvent.click(await screen.findByRole('button', { name: 'New user' }));
+    await screen.findByRole('table');
+    fireEvent.click(screen.getByRole('button', { name: 'New user' }));
     const dialog = screen.getByRole('dialog');
     fill(dialog, { email: 'dee@acme.test', name: 'Dee', password: 'long enough' });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Create user' }));
