@@ -15,6 +15,7 @@ import { DebugPanel, useEventRecorder } from '../features/control/DebugPanel';
 import { DashboardList } from '../features/dashboards/DashboardList';
 import { DashboardView } from '../features/dashboards/DashboardView';
 import { Home } from '../features/dashboards/Home';
+import { InsightsPage } from '../features/insights/InsightsPage';
 import { StatusBar } from '../features/live-status/StatusBar';
 import { NotificationsPage } from '../features/notifications/NotificationsPage';
 import { ProjectsPage } from '../features/projects/ProjectsPage';
@@ -34,6 +35,7 @@ function Page() {
   if (pathname === '/alerts') return <AlertsPage />;
   if (pathname === '/alert-rules') return <AlertRulesPage />;
   if (pathname === '/notifications') return <NotificationsPage />;
+  if (pathname === '/insights') return <InsightsPage />;
   if (pathname === '/projects') return <ProjectsPage />;
   if (pathname === '/users') return <UsersPage />;
   return (
@@ -103,6 +105,9 @@ function Header() {
         </Link>
         <Link to="/alert-rules" onClick={() => setMenu(false)}>
           Rules
+        </Link>
+        <Link to="/insights" onClick={() => setMenu(false)}>
+          Insights
         </Link>
         <Link to="/notifications" onClick={() => setMenu(false)}>
           Notifications{' '}
