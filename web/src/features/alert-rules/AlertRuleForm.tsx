@@ -6,7 +6,7 @@
 // form opened; a 409 from the server is explained the same way. An edit sends only the fields the
 // user changed, so it does not undo someone else's change to the others.
 
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useId, useRef, useState } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
 import { allPages } from '../../api/hooks';
 import { type AlertRuleInput, api } from '../../api/resources';
@@ -15,6 +15,7 @@ import { Dialog } from '../../components/Dialog';
 import { LabelsEditor } from '../../components/LabelsEditor';
 import { formatGoDuration, parseDuration } from '../../lib/duration';
 import { checkLabels, formatLabels, type LabelRow, labelRows } from '../../lib/labels';
+import { useFocusFirstInvalid } from '../../lib/use-focus-invalid';
 import { COMPARISON_LABEL } from './rule-text';
 
 const CODE = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
@@ -87,6 +88,8 @@ export function AlertRuleForm({
   const [base, setBase] = useState(rule);
   const [f, setF] = useState<FormState>(() => stateOf(rule));
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusFirstInvalid(formRef, errors);
   const [error, setError] = useState<unknown>(null);
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const [busy, setBusy] = useState(false);
@@ -208,6 +211,7 @@ export function AlertRuleForm({
       className="rule-form"
     >
       <form
+        ref={formRef}
         onSubmit={(e) => void submit(e)}
         noValidate
         aria-label={rule ? 'Edit alert rule' : 'New alert rule'}

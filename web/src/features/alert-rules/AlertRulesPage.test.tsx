@@ -102,6 +102,7 @@ describe('alert rules', () => {
     expect(within(dialog).getByText(/Enter a duration/)).toBeTruthy();
     expect(within(dialog).getByText(/A name has letters, digits/)).toBeTruthy();
     expect(field(dialog, 'Name').getAttribute('aria-invalid')).toBe('true');
+    expect(document.activeElement).toBe(field(dialog, 'Name'));
     expect(srv.made('POST', '/api/v1/alert-rules')).toHaveLength(0);
 
     type(field(dialog, 'Name'), ' Web CPU ');

@@ -3,12 +3,13 @@
 // else changed it meanwhile) is explained, with their version, and the user chooses: load theirs
 // or save over it.
 
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useId, useRef, useState } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
 import { api, type DashboardPatch } from '../../api/resources';
 import type { Dashboard, Visibility } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { Dialog } from '../../components/Dialog';
+import { useFocusFirstInvalid } from '../../lib/use-focus-invalid';
 
 const MAX_NAME = 200;
 const MAX_DESCRIPTION = 2000;
@@ -43,6 +44,8 @@ export function DashboardSettingsDialog({
   const [description, setDescription] = useState(dashboard.description ?? '');
   const [visibility, setVisibility] = useState<Visibility>(dashboard.visibility);
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusFirstInvalid(formRef, errors);
   const [error, setError] = useState<unknown>(null);
   const [theirs, setTheirs] = useState<Dashboard | 'gone' | null>(null);
   const [busy, setBusy] = useState(false);
@@ -117,7 +120,7 @@ export function DashboardSettingsDialog({
 
   return (
     <Dialog title={`Dashboard settings: “${dashboard.name}”`} onClose={onClose}>
-      <form onSubmit={(e) => void save(e)} noValidate aria-label="Dashboard settings">
+      <form ref={formRef} onSubmit={(e) => void save(e)} noValidate aria-label="Dashboard settings">
         <div className="field">
           <label htmlFor={`${id}-name`}>Name</label>
           <input

@@ -5,7 +5,7 @@
 // (GET /api/v1/projects/{id}) and stops if it changed or is gone since the form opened. An edit
 // sends only the changed fields. Members are shown, not edited here.
 
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useId, useRef, useState } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
 import { useProjects } from '../../api/hooks';
 import { api, type ProjectInput } from '../../api/resources';
@@ -17,6 +17,7 @@ import { Empty, ErrorState, Loading } from '../../components/States';
 import { useMe } from '../../context/auth';
 import { useToast } from '../../context/toasts';
 import { formatAgo } from '../../lib/format';
+import { useFocusFirstInvalid } from '../../lib/use-focus-invalid';
 
 const STATUS_TONE: Record<string, BadgeTone> = { active: 'ok', paused: 'warn', archived: 'neutral' };
 
@@ -167,6 +168,8 @@ function ProjectForm({
   const [description, setDescription] = useState(project?.description ?? '');
   const [status, setStatus] = useState(project?.status || 'active');
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusFirstInvalid(formRef, errors);
   const [error, setError] = useState<unknown>(null);
   const [stale, setStale] = useState<Stale | null>(null);
   const [busy, setBusy] = useState(false);
@@ -235,7 +238,12 @@ function ProjectForm({
 
   return (
     <Dialog title={project ? `Edit project “${project.name}”` : 'New project'} onClose={onClose}>
-      <form onSubmit={(e) => void submit(e)} noValidate aria-label={project ? 'Edit project' : 'New project'}>
+      <form
+        ref={formRef}
+        onSubmit={(e) => void submit(e)}
+        noValidate
+        aria-label={project ? 'Edit project' : 'New project'}
+      >
         <div className="field">
           <label htmlFor={`${id}-name`}>Name</label>
           <input

@@ -66,6 +66,8 @@ describe('users page', () => {
     expect(within(dialog).getByText('Enter a display name.')).toBeTruthy();
     expect(within(dialog).getByText('At least 8 characters.')).toBeTruthy();
     expect(within(dialog).getByText('Pick at least one role.')).toBeTruthy();
+    // The focus goes to the first field at fault.
+    expect(document.activeElement).toBe(within(dialog).getByLabelText('Email'));
     expect(srv.made('POST', '/api/v1/users')).toHaveLength(0);
 
     fill(dialog, { email: ' cy@acme.test ', name: 'Cy', password: 'correct horse' });

@@ -1,7 +1,7 @@
 // Users of the tenant (admins only): the list (GET /api/v1/users) and creating a user (POST
 // /api/v1/users: email, display name, password, roles). The API has no edit or delete of users.
 
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useId, useRef, useState } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
 import { useUsers } from '../../api/hooks';
 import { api } from '../../api/resources';
@@ -12,6 +12,7 @@ import { Empty, ErrorState, Loading } from '../../components/States';
 import { useMe } from '../../context/auth';
 import { useToast } from '../../context/toasts';
 import { formatAgo } from '../../lib/format';
+import { useFocusFirstInvalid } from '../../lib/use-focus-invalid';
 
 const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 72; // bytes (bcrypt)
@@ -115,6 +116,8 @@ function CreateUser({ onClose, onCreated }: { onClose(): void; onCreated(u: User
   const [password, setPassword] = useState('');
   const [roles, setRoles] = useState<Role[]>(['viewer']);
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusFirstInvalid(formRef, errors);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
@@ -158,7 +161,7 @@ function CreateUser({ onClose, onCreated }: { onClose(): void; onCreated(u: User
 
   return (
     <Dialog title="New user" onClose={onClose}>
-      <form onSubmit={(e) => void submit(e)} noValidate aria-label="New user">
+      <form ref={formRef} onSubmit={(e) => void submit(e)} noValidate aria-label="New user">
         <div className="field">
           <label htmlFor={`${id}-email`}>Email</label>
           <input
