@@ -3,7 +3,17 @@
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from './resources';
-import type { Alert, Dashboard, MetricDefinition, Notification, Page } from './types';
+import type {
+  Alert,
+  AlertRule,
+  Dashboard,
+  Insight,
+  MetricDefinition,
+  Notification,
+  Page,
+  Project,
+  User,
+} from './types';
 
 export interface Resource<T> {
   data: T | undefined;
@@ -59,18 +69,38 @@ export function useResource<T>(
   return { ...state, reload, mutate };
 }
 
+/** Every item of a paginated list, page after page. */
+export async function allPages<T>(fetchPage: (cursor: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+  const all: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await fetchPage(cursor);
+    all.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return all;
+}
+
 /** Every dashboard the user may see (all pages). */
 export function useDashboards(): Resource<Dashboard[]> {
-  return useResource('dashboards', async (signal) => {
-    const all: Dashboard[] = [];
-    let cursor: string | undefined;
-    do {
-      const page: Page<Dashboard> = await api.dashboards(cursor, signal);
-      all.push(...page.items);
-      cursor = page.next_cursor;
-    } while (cursor);
-    return all;
-  });
+  return useResource('dashboards', (signal) => allPages((c) => api.dashboards(c, signal)));
+}
+
+export function useAlertRules(): Resource<AlertRule[]> {
+  return useResource('alert-rules', (signal) => allPages((c) => api.alertRules(c, signal)));
+}
+
+export function useProjects(): Resource<Project[]> {
+  return useResource('projects', (signal) => allPages((c) => api.projects(c, signal)));
+}
+
+/** Admins only (others get a 403); null key: not now. */
+export function useUsers(enabled = true): Resource<User[]> {
+  return useResource(enabled ? 'users' : null, (signal) => allPages((c) => api.users(signal, c)));
+}
+
+export function useInsights(limit = 100): Resource<Insight[]> {
+  return useResource(`insights:${limit}`, async (signal) => (await api.insights(limit, signal)).items);
 }
 
 export function useDashboard(id: string | null): Resource<Dashboard> {

@@ -3,14 +3,19 @@
 import { apiFetch } from './client';
 import type {
   Alert,
+  AlertRule,
   Dashboard,
   GridPos,
+  Insight,
   LoginResponse,
   Me,
   MetricDefinition,
   MetricQuery,
   Notification,
   Page,
+  Project,
+  Recipients,
+  Role,
   Series,
   User,
   Visibility,
@@ -31,7 +36,19 @@ export const api = {
     }),
   logout: () => apiFetch<void>('/api/v1/auth/logout', { method: 'POST', noAuthRedirect: true }),
   me: (opts: { noAuthRedirect?: boolean; signal?: AbortSignal } = {}) => apiFetch<Me>('/api/v1/me', opts),
-  users: (signal?: AbortSignal) => apiFetch<Page<User>>('/api/v1/users', { signal, query: { limit: 500 } }),
+  users: (signal?: AbortSignal, cursor?: string) =>
+    apiFetch<Page<User>>('/api/v1/users', { signal, query: { limit: 500, cursor } }),
+  createUser: (u: { email: string; display_name: string; password: string; roles: Role[] }) =>
+    apiFetch<User>('/api/v1/users', { method: 'POST', body: u }),
+
+  projects: (cursor?: string, signal?: AbortSignal) =>
+    apiFetch<Page<Project>>('/api/v1/projects', { signal, query: { limit: 500, cursor } }),
+  project: (id: string, signal?: AbortSignal) => apiFetch<Project>(`/api/v1/projects/${enc(id)}`, { signal }),
+  createProject: (p: ProjectInput) => apiFetch<Project>('/api/v1/projects', { method: 'POST', body: p }),
+  /** Changes the fields given (projects carry no version). */
+  updateProject: (id: string, patch: Partial<ProjectInput>) =>
+    apiFetch<Project>(`/api/v1/projects/${enc(id)}`, { method: 'PATCH', body: patch }),
+  deleteProject: (id: string) => apiFetch<void>(`/api/v1/projects/${enc(id)}`, { method: 'DELETE' }),
 
   dashboards: (cursor?: string, signal?: AbortSignal) =>
     apiFetch<Page<Dashboard>>('/api/v1/dashboards', { signal, query: { limit: 100, cursor } }),
@@ -39,7 +56,15 @@ export const api = {
     apiFetch<Dashboard>(`/api/v1/dashboards/${enc(id)}`, { signal }),
   createDashboard: (d: { name: string; description?: string; visibility: Visibility }) =>
     apiFetch<Dashboard>('/api/v1/dashboards', { method: 'POST', body: { layout: { columns: 12 }, ...d } }),
-  deleteDashboard: (id: string) => apiFetch<void>(`/api/v1/dashboards/${enc(id)}`, { method: 'DELETE' }),
+  /** Changes the fields given, based on `version` (a stale one is a 409 with current_version). */
+  updateDashboard: (id: string, patch: DashboardPatch) =>
+    apiFetch<Dashboard>(`/api/v1/dashboards/${enc(id)}`, { method: 'PATCH', body: patch }),
+  /** With `version`, only that version is deleted (a stale one is a 409). */
+  deleteDashboard: (id: string, version?: number) =>
+    apiFetch<void>(`/api/v1/dashboards/${enc(id)}`, {
+      method: 'DELETE',
+      headers: version === undefined ? undefined : { 'If-Match': `"${version}"` },
+    }),
 
   createWidget: (dashboardId: string, w: WidgetInput) =>
     apiFetch<Widget>(`/api/v1/dashboards/${enc(dashboardId)}/widgets`, { method: 'POST', body: w }),
@@ -63,6 +88,18 @@ export const api = {
         labels: q.labels ? labelsParam(q.labels) : undefined,
       },
     }),
+
+  insights: (limit = 100, signal?: AbortSignal) =>
+    apiFetch<Page<Insight>>('/api/v1/insights', { signal, query: { limit } }),
+
+  alertRules: (cursor?: string, signal?: AbortSignal) =>
+    apiFetch<Page<AlertRule>>('/api/v1/alert-rules', { signal, query: { limit: 500, cursor } }),
+  createAlertRule: (r: AlertRuleInput) =>
+    apiFetch<AlertRule>('/api/v1/alert-rules', { method: 'POST', body: r }),
+  /** Changes the fields given (alert rules carry no version: the last write wins). */
+  updateAlertRule: (id: string, patch: Partial<AlertRuleInput>) =>
+    apiFetch<AlertRule>(`/api/v1/alert-rules/${enc(id)}`, { method: 'PATCH', body: patch }),
+  deleteAlertRule: (id: string) => apiFetch<void>(`/api/v1/alert-rules/${enc(id)}`, { method: 'DELETE' }),
 
   alerts: (q: { open?: boolean; state?: string; limit?: number } = {}, signal?: AbortSignal) =>
     apiFetch<Page<Alert>>('/api/v1/alerts', {
@@ -90,6 +127,32 @@ export interface WidgetInput {
   position: GridPos;
 }
 
+export interface DashboardPatch {
+  name?: string;
+  description?: string;
+  visibility?: Visibility;
+  version: number;
+}
+
+export interface ProjectInput {
+  name: string;
+  description: string;
+  status: string;
+  members?: string[];
+}
+
+export interface AlertRuleInput {
+  name: string;
+  metric_code: string;
+  labels: Record<string, string>;
+  comparison: string;
+  threshold: number;
+  for: string;
+  severity: string;
+  recipients: Recipients;
+  enabled: boolean;
+}
+
 export type WidgetPatch = Partial<WidgetInput> & { version: number; dashboard_id?: string };
 
 export interface SeriesQuery {
@@ -101,8 +164,9 @@ export interface SeriesQuery {
   labels?: Record<string, string>;
 }
 
-function labelsParam(labels: Record<string, string>): string | undefined {
+export function labelsParam(labels: Record<string, string>): string | undefined {
   const keys = Object.keys(labels).sort();
   if (keys.length === 0) return undefined;
-  return keys.map((k) => `${k}=${labels[k]}`).join(',');
+  // "," and "\" in values are escaped with "\" (livedash.LabelsKey): "path=a\,b" is one label.
+  return keys.map((k) => `${k}=${(labels[k] ?? '').replace(/[\\,]/g, '\\$&')}`).join(',');
 }

@@ -184,6 +184,68 @@ export interface Notification {
   read_at?: string;
 }
 
+export const COMPARISONS = ['gt', 'gte', 'lt', 'lte', 'eq', 'ne'] as const;
+export type Comparison = (typeof COMPARISONS)[number];
+
+export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+
+export const ROLES = ['admin', 'editor', 'viewer'] as const;
+
+/** Who an alert is sent to: users by id and every user holding one of the roles. */
+export interface Recipients {
+  users?: string[];
+  roles?: Role[];
+}
+
+/** Fires an alert while the series (metric_code, labels) stays beyond threshold for `for`. */
+export interface AlertRule {
+  id: string;
+  tenant: string;
+  name: string;
+  metric_code: string;
+  labels?: Record<string, string>;
+  comparison: Comparison | (string & {});
+  threshold: number;
+  /** A Go duration ("2m"); "0s": at once. */
+  for: string;
+  severity: Severity;
+  recipients: Recipients;
+  enabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export const PROJECT_STATUSES = ['active', 'paused', 'archived'] as const;
+export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
+
+export interface Project {
+  id: string;
+  tenant: string;
+  name: string;
+  description: string;
+  status: ProjectStatus | (string & {});
+  /** User ids. */
+  members: string[];
+  created_at: string;
+  updated_at: string;
+}
+
+/** An anomaly found by the analytics engine (GET /api/v1/insights, the `insight` event). */
+export interface Insight {
+  id: string;
+  tenant: string;
+  code: string;
+  /** Absent for the main (unlabelled) series. */
+  labels?: Record<string, string>;
+  ts: string;
+  severity: Severity;
+  kind: 'sustained_high' | 'sustained_low' | 'spike' | 'drop' | (string & {});
+  value: number;
+  baseline: number;
+  z: number;
+  message: string;
+}
+
 export function hasRole(me: Me | null | undefined, ...roles: Role[]): boolean {
   return !!me && roles.some((r) => me.principal.roles.includes(r));
 }

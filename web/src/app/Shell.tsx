@@ -8,14 +8,18 @@ import { Empty } from '../components/States';
 import { useAuth, useMe } from '../context/auth';
 import { Link, matchPath, useLocation } from '../context/router';
 import { useTheme } from '../context/theme';
+import { AlertRulesPage } from '../features/alert-rules/AlertRulesPage';
 import { AlertsPage } from '../features/alerts/AlertsPage';
 import { ControlPanel } from '../features/control/ControlPanel';
 import { DebugPanel, useEventRecorder } from '../features/control/DebugPanel';
 import { DashboardList } from '../features/dashboards/DashboardList';
 import { DashboardView } from '../features/dashboards/DashboardView';
 import { Home } from '../features/dashboards/Home';
+import { InsightsPage } from '../features/insights/InsightsPage';
 import { StatusBar } from '../features/live-status/StatusBar';
 import { NotificationsPage } from '../features/notifications/NotificationsPage';
+import { ProjectsPage } from '../features/projects/ProjectsPage';
+import { UsersPage } from '../features/users/UsersPage';
 import { useRealtime } from '../realtime/react';
 import { useEventToasts } from './use-event-toasts';
 
@@ -29,7 +33,11 @@ function Page() {
   const board = matchPath('/dashboards/:id', pathname);
   if (board?.id) return <DashboardView key={board.id} id={board.id} />;
   if (pathname === '/alerts') return <AlertsPage />;
+  if (pathname === '/alert-rules') return <AlertRulesPage />;
   if (pathname === '/notifications') return <NotificationsPage />;
+  if (pathname === '/insights') return <InsightsPage />;
+  if (pathname === '/projects') return <ProjectsPage />;
+  if (pathname === '/users') return <UsersPage />;
   return (
     <main className="page">
       <Empty title="Page not found">
@@ -95,6 +103,12 @@ function Header() {
         <Link to="/alerts" onClick={() => setMenu(false)}>
           Alerts
         </Link>
+        <Link to="/alert-rules" onClick={() => setMenu(false)}>
+          Rules
+        </Link>
+        <Link to="/insights" onClick={() => setMenu(false)}>
+          Insights
+        </Link>
         <Link to="/notifications" onClick={() => setMenu(false)}>
           Notifications{' '}
           {me.unread_notifications > 0 && (
@@ -104,6 +118,14 @@ function Header() {
             </span>
           )}
         </Link>
+        <Link to="/projects" onClick={() => setMenu(false)}>
+          Projects
+        </Link>
+        {isAdmin(me) && (
+          <Link to="/users" onClick={() => setMenu(false)}>
+            Users
+          </Link>
+        )}
       </nav>
       <div className="who">
         <span className="tenant" title="tenant">

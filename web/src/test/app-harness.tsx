@@ -4,7 +4,7 @@
 import { act, render, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { configureApi } from '../api/client';
-import type { Me } from '../api/types';
+import type { Me, Role } from '../api/types';
 import { AuthProvider, useAuth } from '../context/auth';
 import { LiveControlsProvider } from '../context/live';
 import { ToastProvider } from '../context/toasts';
@@ -35,8 +35,18 @@ function Gate({ children }: { children: ReactNode }) {
   return status === 'authenticated' ? children : null;
 }
 
-export function renderApp(ui: ReactNode, srv: FakeServer = new FakeServer()) {
-  srv.on('GET', '/api/v1/me', { body: ME });
+/** ME with other roles (its user too), e.g. meAs('viewer'). */
+export function meAs(...roles: Role[]): Me {
+  return {
+    ...ME,
+    principal: { ...ME.principal, roles },
+    user: ME.user ? { ...ME.user, roles } : null,
+  };
+}
+
+/** `me`: who is logged in (default ME, an admin). */
+export function renderApp(ui: ReactNode, srv: FakeServer = new FakeServer(), { me = ME }: { me?: Me } = {}) {
+  srv.on('GET', '/api/v1/me', { body: me });
   srv.on('GET', '/api/v1/users', { body: { items: [ME.user, BOB] } });
   const restore = configureApi({ fetch: srv.fetch, baseUrl: '', token: undefined });
   const utils = render(

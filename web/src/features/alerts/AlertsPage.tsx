@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Link } from '../../context/router';
 import { AlertList } from '../../shared/alerts';
 
 export function AlertsPage() {
@@ -6,7 +7,12 @@ export function AlertsPage() {
   return (
     <main className="page narrow" aria-labelledby="alerts-title">
       <div className="page-head">
-        <h1 id="alerts-title">Alerts</h1>
+        <div>
+          <h1 id="alerts-title">Alerts</h1>
+          <p className="muted">
+            Fired by the <Link to="/alert-rules">alert rules</Link>.
+          </p>
+        </div>
         <fieldset className="segmented" aria-label="Which alerts">
           <button type="button" className="button" aria-pressed={openOnly} onClick={() => setOpenOnly(true)}>
             Open

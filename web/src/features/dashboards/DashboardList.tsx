@@ -2,21 +2,25 @@ import { type FormEvent, useState } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
 import { useDashboards } from '../../api/hooks';
 import { api } from '../../api/resources';
-import { canEdit, type Visibility } from '../../api/types';
+import { canEdit, type Dashboard, type Visibility } from '../../api/types';
 import { Badge } from '../../components/Badge';
 import { Empty, ErrorState, Loading } from '../../components/States';
 import { useMe } from '../../context/auth';
 import { Link, navigate } from '../../context/router';
 import { formatAgo } from '../../lib/format';
 import { useRealtimeEvent, useRecoveryFailed } from '../../realtime/react';
+import { DashboardSettingsDialog, DeleteDashboardDialog } from './DashboardSettingsDialog';
 
 export function DashboardList() {
   const me = useMe();
-  const { data, error, loading, reload } = useDashboards();
+  const { data, error, loading, reload, mutate } = useDashboards();
   useRecoveryFailed((f) => {
     if (f.name === 'dashboard') reload();
   });
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<Dashboard | null>(null);
+  const [deleting, setDeleting] = useState<Dashboard | null>(null);
+  const editable = canEdit(me);
   // Dashboards created, renamed or deleted (ours, or shared ones we watch) refresh the list.
   useRealtimeEvent('dashboard_update', (e) => {
     if (e.data.change === 'created' || e.data.change === 'updated' || e.data.change === 'deleted') reload();
@@ -26,7 +30,7 @@ export function DashboardList() {
     <main className="page" aria-labelledby="dashboards-title">
       <div className="page-head">
         <h1 id="dashboards-title">Dashboards</h1>
-        {canEdit(me) && !creating && (
+        {editable && !creating && (
           <button type="button" className="button primary" onClick={() => setCreating(true)}>
             New dashboard
           </button>
@@ -39,7 +43,7 @@ export function DashboardList() {
         <Loading label="Loading dashboards…" />
       ) : !data || data.length === 0 ? (
         <Empty title="No dashboards yet">
-          {canEdit(me) ? (
+          {editable ? (
             <span>Create one with “New dashboard”.</span>
           ) : (
             <span>Ask an editor to share one.</span>
@@ -56,9 +60,40 @@ export function DashboardList() {
               <div className="card-meta muted">
                 <Badge tone="neutral">{d.visibility}</Badge> updated {formatAgo(d.updated_at)}
               </div>
+              {editable && (
+                <div className="row-actions">
+                  <button type="button" className="button small" onClick={() => setEditing(d)}>
+                    Settings <span className="sr-only">of “{d.name}”</span>
+                  </button>
+                  <button type="button" className="button small danger" onClick={() => setDeleting(d)}>
+                    Delete <span className="sr-only">“{d.name}”</span>
+                  </button>
+                </div>
+              )}
             </li>
           ))}
         </ul>
+      )}
+      {editing && (
+        <DashboardSettingsDialog
+          dashboard={editing}
+          onClose={() => setEditing(null)}
+          onSaved={(saved) => {
+            const { widgets: _w, ...rest } = saved;
+            mutate((l) => l?.map((x) => (x.id === saved.id ? { ...x, ...rest } : x)));
+            setEditing(null);
+          }}
+        />
+      )}
+      {deleting && (
+        <DeleteDashboardDialog
+          dashboard={deleting}
+          onCancel={() => setDeleting(null)}
+          onDeleted={() => {
+            mutate((l) => l?.filter((x) => x.id !== deleting.id));
+            setDeleting(null);
+          }}
+        />
       )}
     </main>
   );

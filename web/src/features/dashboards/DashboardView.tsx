@@ -17,11 +17,12 @@ import { Badge } from '../../components/Badge';
 import { Empty, ErrorState, Loading } from '../../components/States';
 import { useAuth, useMe } from '../../context/auth';
 import { useLiveControls } from '../../context/live';
-import { Link } from '../../context/router';
+import { Link, navigate } from '../../context/router';
 import { useToast } from '../../context/toasts';
 import type { DashboardUpdateData, WidgetData, WidgetUpdateData } from '../../realtime';
 import { useRealtime, useRealtimeEvent } from '../../realtime/react';
 import { ConflictDialog } from './ConflictDialog';
+import { DashboardSettingsDialog } from './DashboardSettingsDialog';
 import { Grid, type ItemControls } from './Grid';
 import { freeSpot, type GridItem, samePos } from './layout';
 import { type Conflict, useLayoutSaver } from './use-layout-saver';
@@ -54,6 +55,7 @@ export function DashboardView({ id }: { id: string }) {
   const [conflicts, setConflicts] = useState<Conflict[]>([]);
   const [editing, setEditing] = useState<Widget | 'new' | null>(null);
   const [deletedBy, setDeletedBy] = useState<string | null>(null);
+  const [settings, setSettings] = useState(false);
   const editable = canEdit(me);
   const myId = me.principal.id;
   const { mutate, reload } = board;
@@ -230,6 +232,11 @@ export function DashboardView({ id }: { id: string }) {
           <Badge tone="neutral">{d.visibility}</Badge>
           {board.loading && <span className="muted">Refreshing…</span>}
           {editable && (
+            <button type="button" className="button" onClick={() => setSettings(true)}>
+              Settings
+            </button>
+          )}
+          {editable && (
             <button type="button" className="button primary" onClick={() => setEditing('new')}>
               Add widget
             </button>
@@ -260,6 +267,17 @@ export function DashboardView({ id }: { id: string }) {
       )}
       {conflicts.length > 0 && (
         <ConflictDialog conflicts={conflicts} onReload={resolveReload} onOverwrite={resolveOverwrite} />
+      )}
+      {settings && (
+        <DashboardSettingsDialog
+          dashboard={d}
+          onClose={() => setSettings(false)}
+          onSaved={(saved) => {
+            mutate((b) => (b ? { ...b, ...saved, widgets: b.widgets } : b));
+            setSettings(false);
+          }}
+          onDeleted={() => navigate('/dashboards', { replace: true })}
+        />
       )}
       {editing && (
         <WidgetForm

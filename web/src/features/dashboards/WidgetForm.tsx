@@ -1,5 +1,5 @@
-// Add or edit a widget: type, title, metrics (picked from GET /api/v1/metrics), aggregation,
-// range, unit; text for text widgets, scale for gauges. Edits carry the widget's version; a 409
+// Add or edit a widget: type, title, metrics (picked from GET /api/v1/metrics), series labels
+// (key=value, e.g. host=web1), aggregation, range, unit; text for text widgets, scale for gauges. Edits carry the widget's version; a 409
 // offers to overwrite or to drop the edit.
 
 import { type FormEvent, useId, useMemo, useState } from 'react';
@@ -15,7 +15,9 @@ import {
   type WidgetType,
 } from '../../api/types';
 import { Dialog } from '../../components/Dialog';
+import { LabelsEditor } from '../../components/LabelsEditor';
 import { RANGES, rangeLabel } from '../../lib/duration';
+import { checkLabels, type LabelRow, labelRows } from '../../lib/labels';
 
 const TYPE_LABEL: Record<WidgetType, string> = {
   timeseries: 'Time series chart',
@@ -70,6 +72,8 @@ export function WidgetForm({
   const [type, setType] = useState<WidgetType>(widget?.type ?? 'timeseries');
   const [title, setTitle] = useState(widget?.title ?? '');
   const [codes, setCodes] = useState<string[]>(widget?.query.codes ?? []);
+  const [rows, setRows] = useState<LabelRow[]>(() => labelRows(widget?.query.labels));
+  const labelCheck = checkLabels(rows);
   const [agg, setAgg] = useState<Aggregation>((widget?.query.aggregation || 'avg') as Aggregation);
   const [range, setRange] = useState(
     widget?.query.range && widget.query.range !== '0s' ? widget.query.range : '15m',
@@ -104,7 +108,14 @@ export function WidgetForm({
       type,
       title: title.trim(),
       query: needsQuery(type)
-        ? { codes, aggregation: agg, range }
+        ? {
+            codes,
+            aggregation: agg,
+            range,
+            ...(labelCheck.labels && Object.keys(labelCheck.labels).length > 0
+              ? { labels: labelCheck.labels }
+              : {}),
+          }
         : { codes: [], aggregation: '', range: '' },
       options,
       position: widget?.position ?? place(w, h),
@@ -115,6 +126,10 @@ export function WidgetForm({
     e?.preventDefault();
     if (needsQuery(type) && codes.length === 0) {
       setError(new Error('Pick at least one metric.'));
+      return;
+    }
+    if (needsQuery(type) && !labelCheck.labels) {
+      setError(new Error('Fix the labels: each needs a valid name, given once.'));
       return;
     }
     setBusy(true);
@@ -208,6 +223,14 @@ export function WidgetForm({
               </div>
               {fieldError('query.codes') && <span className="field-error">{fieldError('query.codes')}</span>}
             </fieldset>
+            <LabelsEditor
+              legend="Series labels"
+              hint="Show the series with exactly these labels, e.g. host = web1. None: the main series."
+              rows={rows}
+              onChange={setRows}
+              rowErrors={labelCheck.rowErrors}
+              error={labelCheck.error ?? fieldError('query.labels')}
+            />
             <div className="field-row">
               <div className="field">
                 <label htmlFor={`${id}-agg`}>Aggregation</label>

@@ -1,0 +1,411 @@
+// Create or edit an alert rule: name, metric (picked from GET /api/v1/metrics or typed), condition
+// (comparison, threshold, how long), severity, labels of the series, recipient roles, enabled.
+//
+// Alert rules carry no version in the API, so a PATCH cannot be refused as stale: before saving an
+// edit the form reads the rule again and stops if it changed (updated_at) or is gone since the
+// form opened; a 409 from the server is explained the same way. An edit sends only the fields the
+// user changed, so it does not undo someone else's change to the others.
+
+import { type FormEvent, useId, useRef, useState } from 'react';
+import { ApiError, errorMessage } from '../../api/client';
+import { allPages } from '../../api/hooks';
+import { type AlertRuleInput, api } from '../../api/resources';
+import { type AlertRule, COMPARISONS, type MetricDefinition, ROLES, SEVERITIES } from '../../api/types';
+import { Dialog } from '../../components/Dialog';
+import { LabelsEditor } from '../../components/LabelsEditor';
+import { formatGoDuration, parseDuration } from '../../lib/duration';
+import { checkLabels, formatLabels, type LabelRow, labelRows } from '../../lib/labels';
+import { useFocusFirstInvalid } from '../../lib/use-focus-invalid';
+import { COMPARISON_LABEL } from './rule-text';
+
+const CODE = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+const MAX_FOR_MS = 7 * 24 * 3_600_000;
+const FOR_PRESETS = ['0s', '30s', '1m', '2m', '5m', '10m', '15m', '30m', '1h'];
+
+interface FormState {
+  name: string;
+  metricCode: string;
+  comparison: string;
+  threshold: string;
+  forText: string;
+  severity: string;
+  rows: LabelRow[];
+  roles: string[];
+  enabled: boolean;
+}
+
+function stateOf(r: AlertRule | undefined): FormState {
+  return {
+    name: r?.name ?? '',
+    metricCode: r?.metric_code ?? '',
+    comparison: r?.comparison ?? 'gt',
+    threshold: r ? String(r.threshold) : '',
+    forText: r?.for ?? '1m',
+    severity: r?.severity ?? 'warning',
+    rows: labelRows(r?.labels),
+    roles: r ? [...(r.recipients?.roles ?? [])] : ['admin', 'editor'],
+    enabled: r?.enabled ?? true,
+  };
+}
+
+type Conflict =
+  | { kind: 'changed'; latest: AlertRule }
+  | { kind: 'deleted' }
+  | { kind: 'server'; message: string };
+
+/** The fields of `next` that differ from `base` (an edit's PATCH body). */
+export function rulePatch(base: AlertRule, next: AlertRuleInput): Partial<AlertRuleInput> {
+  const p: Partial<AlertRuleInput> = {};
+  if (next.name !== base.name) p.name = next.name;
+  if (next.metric_code !== base.metric_code) p.metric_code = next.metric_code;
+  if (formatLabels(next.labels) !== formatLabels(base.labels)) p.labels = next.labels;
+  if (next.comparison !== base.comparison) p.comparison = next.comparison;
+  if (next.threshold !== base.threshold) p.threshold = next.threshold;
+  if (parseDuration(next.for) !== parseDuration(base.for)) p.for = next.for;
+  if (next.severity !== base.severity) p.severity = next.severity;
+  const roles = (r: readonly string[] | undefined) => [...(r ?? [])].sort().join(',');
+  if (roles(next.recipients.roles) !== roles(base.recipients?.roles)) p.recipients = next.recipients;
+  if (next.enabled !== base.enabled) p.enabled = next.enabled;
+  return p;
+}
+
+export function AlertRuleForm({
+  rule,
+  defs,
+  onSaved,
+  onClose,
+  onStale,
+}: {
+  /** The rule to edit; undefined to create one. */
+  rule?: AlertRule;
+  defs: MetricDefinition[] | undefined;
+  onSaved(r: AlertRule): void;
+  onClose(): void;
+  /** The list is out of date (a rule changed or went away): reload it. */
+  onStale(): void;
+}) {
+  const id = useId();
+  const [base, setBase] = useState(rule);
+  const [f, setF] = useState<FormState>(() => stateOf(rule));
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusFirstInvalid(formRef, errors);
+  const [error, setError] = useState<unknown>(null);
+  const [conflict, setConflict] = useState<Conflict | null>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (p: Partial<FormState>) => setF((s) => ({ ...s, ...p }));
+  const labels = checkLabels(f.rows);
+
+  const validate = (): { input: AlertRuleInput | null; errs: Record<string, string> } => {
+    const errs: Record<string, string> = {};
+    const name = f.name.trim();
+    if (name === '') errs.name = 'Give the rule a name.';
+    else if ([...name].length > 200) errs.name = 'At most 200 characters.';
+    const code = f.metricCode.trim();
+    if (code === '') errs.metric_code = 'Pick or type a metric code.';
+    else if (code.length > 128 || !CODE.test(code))
+      errs.metric_code = 'A metric code has letters, digits and _ . : - only (at most 128).';
+    const threshold = Number(f.threshold);
+    if (f.threshold.trim() === '' || !Number.isFinite(threshold)) errs.threshold = 'Enter a number.';
+    const forMs = parseDuration(f.forText);
+    if (forMs === undefined) errs.for = 'Enter a duration such as 30s, 2m or 1h (0s: at once).';
+    else if (forMs < 0 || forMs > MAX_FOR_MS) errs.for = 'Between 0s and 7 days (168h).';
+    if (!labels.labels) errs.labels = labels.error ?? 'Fix the labels above.';
+    if (Object.keys(errs).length > 0) return { input: null, errs };
+    return {
+      errs,
+      input: {
+        name,
+        metric_code: code,
+        labels: labels.labels ?? {},
+        comparison: f.comparison,
+        threshold,
+        for: formatGoDuration(forMs ?? 0),
+        severity: f.severity,
+        recipients: {
+          ...(base?.recipients.users?.length ? { users: base.recipients.users } : {}),
+          roles: f.roles,
+        },
+        enabled: f.enabled,
+      },
+    };
+  };
+
+  /** `over`: save over this version of the rule without checking it again. */
+  const submit = async (e: FormEvent | null, over?: AlertRule) => {
+    e?.preventDefault();
+    const { input, errs } = validate();
+    setErrors(errs);
+    setError(null);
+    if (!input) return;
+    setBusy(true);
+    try {
+      if (!base) {
+        onSaved(await api.createAlertRule(input));
+        return;
+      }
+      let from = over ?? base;
+      if (!over) {
+        const current = (await allPages((c) => api.alertRules(c))).find((r) => r.id === base.id);
+        if (!current) {
+          setConflict({ kind: 'deleted' });
+          onStale();
+          return;
+        }
+        if (current.updated_at !== base.updated_at) {
+          setConflict({ kind: 'changed', latest: current });
+          onStale();
+          return;
+        }
+        from = current;
+      }
+      const patch = rulePatch(from, input);
+      if (Object.keys(patch).length === 0) {
+        onClose();
+        return;
+      }
+      onSaved(await api.updateAlertRule(base.id, patch));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409) {
+        setConflict({ kind: 'server', message: err.message });
+        onStale();
+      } else if (err instanceof ApiError && err.status === 404 && base) {
+        setConflict({ kind: 'deleted' });
+        onStale();
+      } else {
+        setError(err);
+        if (err instanceof ApiError) setErrors(err.fields);
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const loadTheirs = (latest: AlertRule) => {
+    setBase(latest);
+    setF(stateOf(latest));
+    setConflict(null);
+    setErrors({});
+  };
+  const saveMine = (latest: AlertRule) => {
+    setBase(latest);
+    setConflict(null);
+    void submit(null, latest);
+  };
+
+  const err = (k: string) =>
+    errors[k] ? (
+      <span id={`${id}-${k}-err`} className="field-error">
+        {errors[k]}
+      </span>
+    ) : null;
+  const invalid = (k: string) =>
+    errors[k] ? { 'aria-invalid': true as const, 'aria-describedby': `${id}-${k}-err` } : {};
+  const unit = defs?.find((d) => d.code === f.metricCode.trim())?.unit;
+  const otherError = error !== null && Object.keys(errors).length === 0;
+
+  return (
+    <Dialog
+      title={rule ? `Edit rule “${rule.name}”` : 'New alert rule'}
+      onClose={onClose}
+      className="rule-form"
+    >
+      <form
+        ref={formRef}
+        onSubmit={(e) => void submit(e)}
+        noValidate
+        aria-label={rule ? 'Edit alert rule' : 'New alert rule'}
+      >
+        <div className="field">
+          <label htmlFor={`${id}-name`}>Name</label>
+          <input
+            id={`${id}-name`}
+            value={f.name}
+            maxLength={200}
+            autoComplete="off"
+            data-autofocus
+            onChange={(e) => set({ name: e.target.value })}
+            {...invalid('name')}
+          />
+          {err('name')}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-code`}>Metric code</label>
+          <input
+            id={`${id}-code`}
+            list={`${id}-codes`}
+            value={f.metricCode}
+            autoComplete="off"
+            spellCheck={false}
+            placeholder={defs?.length ? 'Pick one or type a code' : 'e.g. cpu.usage'}
+            onChange={(e) => set({ metricCode: e.target.value })}
+            {...invalid('metric_code')}
+          />
+          <datalist id={`${id}-codes`}>
+            {(defs ?? []).map((d) => (
+              <option key={d.code} value={d.code}>
+                {d.name && d.name !== d.code ? d.name : undefined}
+              </option>
+            ))}
+          </datalist>
+          {defs === undefined && <span className="muted small">Loading the known metrics…</span>}
+          {unit && <span className="muted small">Unit: {unit}</span>}
+          {err('metric_code')}
+        </div>
+        <div className="field-row">
+          <div className="field">
+            <label htmlFor={`${id}-cmp`}>Fires when the value is</label>
+            <select
+              id={`${id}-cmp`}
+              value={f.comparison}
+              onChange={(e) => set({ comparison: e.target.value })}
+            >
+              {COMPARISONS.map((c) => (
+                <option key={c} value={c}>
+                  {COMPARISON_LABEL[c]}
+                </option>
+              ))}
+            </select>
+            {err('comparison')}
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-thr`}>Threshold</label>
+            <input
+              id={`${id}-thr`}
+              type="number"
+              step="any"
+              inputMode="decimal"
+              value={f.threshold}
+              onChange={(e) => set({ threshold: e.target.value })}
+              {...invalid('threshold')}
+            />
+            {err('threshold')}
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-for`}>For at least</label>
+            <input
+              id={`${id}-for`}
+              list={`${id}-fors`}
+              value={f.forText}
+              autoComplete="off"
+              spellCheck={false}
+              onChange={(e) => set({ forText: e.target.value })}
+              {...invalid('for')}
+            />
+            <datalist id={`${id}-fors`}>
+              {FOR_PRESETS.map((p) => (
+                <option key={p} value={p} />
+              ))}
+            </datalist>
+            {err('for')}
+          </div>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-sev`}>Severity</label>
+          <select id={`${id}-sev`} value={f.severity} onChange={(e) => set({ severity: e.target.value })}>
+            {SEVERITIES.map((s) => (
+              <option key={s} value={s}>
+                {s[0]?.toUpperCase() + s.slice(1)}
+              </option>
+            ))}
+          </select>
+          {err('severity')}
+        </div>
+        <LabelsEditor
+          legend="Series labels"
+          hint="The exact label set of the series to watch, e.g. host = web1. None: the main series."
+          rows={f.rows}
+          onChange={(rows) => set({ rows })}
+          rowErrors={labels.rowErrors}
+          error={labels.error ?? (labels.labels ? errors.labels : null)}
+        />
+        <fieldset className="field">
+          <legend>Notify users with the role</legend>
+          <div className="check-row">
+            {ROLES.map((r) => (
+              <label key={r} className="check">
+                <input
+                  type="checkbox"
+                  checked={f.roles.includes(r)}
+                  onChange={() =>
+                    set({ roles: f.roles.includes(r) ? f.roles.filter((x) => x !== r) : [...f.roles, r] })
+                  }
+                />
+                {r}
+              </label>
+            ))}
+          </div>
+          {(base?.recipients.users?.length ?? 0) > 0 && (
+            <span className="muted small">
+              Also {base?.recipients.users?.length} user(s) named in the rule (kept as they are).
+            </span>
+          )}
+          {err('recipients.roles') ?? err('recipients.users')}
+        </fieldset>
+        <label className="check">
+          <input type="checkbox" checked={f.enabled} onChange={(e) => set({ enabled: e.target.checked })} />
+          Enabled (a disabled rule never fires; disabling resolves its open alert)
+        </label>
+        {conflict && (
+          <div className="form-error conflict-box" role="alert">
+            {conflict.kind === 'deleted' ? (
+              <>
+                <p>
+                  This rule was deleted by someone else while you were editing it. Your changes were not
+                  saved.
+                </p>
+                <button type="button" className="button" onClick={onClose}>
+                  Close
+                </button>
+              </>
+            ) : conflict.kind === 'changed' ? (
+              <>
+                <p>
+                  Someone else changed this rule since you opened it (at{' '}
+                  {new Date(conflict.latest.updated_at).toLocaleString()}). Your changes were{' '}
+                  <strong>not saved</strong>. Now: {conflict.latest.name}, {conflict.latest.metric_code}{' '}
+                  {conflict.latest.comparison} {conflict.latest.threshold}
+                  {conflict.latest.enabled ? '' : ', disabled'}.
+                </p>
+                <button type="button" className="button" onClick={() => loadTheirs(conflict.latest)}>
+                  Load their version
+                </button>{' '}
+                <button type="button" className="button primary" onClick={() => saveMine(conflict.latest)}>
+                  Save mine over it
+                </button>
+              </>
+            ) : (
+              <>
+                <p>
+                  The server refused the change as a conflict: {conflict.message}. The list was reloaded;
+                  check the rule and try again.
+                </p>
+                <button type="button" className="button" onClick={onClose}>
+                  Close
+                </button>
+              </>
+            )}
+          </div>
+        )}
+        {otherError && (
+          <p className="form-error" role="alert">
+            {errorMessage(error)}
+          </p>
+        )}
+        {error !== null && !otherError && (
+          <p className="form-error" role="alert">
+            The server did not accept the rule: {errorMessage(error)}
+          </p>
+        )}
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button primary" disabled={busy}>
+            {busy ? 'Saving…' : rule ? 'Save rule' : 'Create rule'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,178 @@
+// Alert rules (GET /api/v1/alert-rules): everyone reads them; editors and admins create, edit,
+// enable/disable and delete them. The rules page is its own route (/alert-rules), linked from the
+// main navigation ("Rules") and from the Alerts page.
+
+import { useState } from 'react';
+import { ApiError, errorMessage } from '../../api/client';
+import { useAlertRules, useMetricDefinitions } from '../../api/hooks';
+import { api } from '../../api/resources';
+import { type AlertRule, canEdit } from '../../api/types';
+import { Badge, type BadgeTone } from '../../components/Badge';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { Empty, ErrorState, Loading } from '../../components/States';
+import { useMe } from '../../context/auth';
+import { Link } from '../../context/router';
+import { useToast } from '../../context/toasts';
+import { formatAgo } from '../../lib/format';
+import { AlertRuleForm } from './AlertRuleForm';
+import { conditionText, recipientsText } from './rule-text';
+
+const TONE: Record<string, BadgeTone> = { critical: 'bad', warning: 'warn', info: 'neutral' };
+
+export function AlertRulesPage() {
+  const me = useMe();
+  const editable = canEdit(me);
+  const { toast } = useToast();
+  const { data, error, loading, reload, mutate } = useAlertRules();
+  const defs = useMetricDefinitions();
+  const [editing, setEditing] = useState<AlertRule | 'new' | null>(null);
+  const [deleting, setDeleting] = useState<AlertRule | null>(null);
+  const [deleteError, setDeleteError] = useState<unknown>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  const put = (r: AlertRule) =>
+    mutate((l) =>
+      l?.some((x) => x.id === r.id) ? l.map((x) => (x.id === r.id ? r : x)) : [...(l ?? []), r],
+    );
+
+  const toggle = async (r: AlertRule) => {
+    setBusy(r.id);
+    try {
+      put(await api.updateAlertRule(r.id, { enabled: !r.enabled }));
+      toast({ title: `Rule “${r.name}” ${r.enabled ? 'disabled' : 'enabled'}`, tone: 'ok' });
+    } catch (err) {
+      const gone = err instanceof ApiError && err.status === 404;
+      toast({
+        title: gone ? 'This rule no longer exists' : `Could not ${r.enabled ? 'disable' : 'enable'} the rule`,
+        body: gone ? 'Someone else deleted it; the list was reloaded.' : errorMessage(err),
+        tone: 'bad',
+      });
+      if (gone) reload();
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const remove = async () => {
+    if (!deleting) return;
+    const r = deleting;
+    setBusy(r.id);
+    setDeleteError(null);
+    try {
+      await api.deleteAlertRule(r.id);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) {
+        setDeleteError(err);
+        setBusy(null);
+        return;
+      }
+    }
+    mutate((l) => l?.filter((x) => x.id !== r.id));
+    setDeleting(null);
+    setBusy(null);
+    toast({ title: `Rule “${r.name}” deleted`, body: 'Its past alerts are kept.', tone: 'ok' });
+  };
+
+  return (
+    <main className="page narrow" aria-labelledby="rules-title">
+      <div className="page-head">
+        <div>
+          <h1 id="rules-title">Alert rules</h1>
+          <p className="muted">
+            Rules watch a metric and fire <Link to="/alerts">alerts</Link> when it stays beyond a threshold.
+          </p>
+        </div>
+        {editable && (
+          <button type="button" className="button primary" onClick={() => setEditing('new')}>
+            New rule
+          </button>
+        )}
+      </div>
+      {error && !data ? (
+        <ErrorState error={error} onRetry={reload} title="Alert rules could not be loaded" />
+      ) : loading && !data ? (
+        <Loading label="Loading alert rules…" />
+      ) : !data || data.length === 0 ? (
+        <Empty title="No alert rules yet">
+          {editable ? (
+            <span>Create one with “New rule”.</span>
+          ) : (
+            <span>Editors and admins can create rules.</span>
+          )}
+        </Empty>
+      ) : (
+        <ul className="rule-list">
+          {data.map((r) => (
+            <li key={r.id} className={`rule-item${r.enabled ? '' : ' disabled'}`}>
+              <div className="notification-head">
+                <Badge tone={TONE[r.severity] ?? 'neutral'}>{r.severity.toUpperCase()}</Badge>
+                <strong>{r.name}</strong>
+                {!r.enabled && <Badge tone="neutral">disabled</Badge>}
+              </div>
+              <p className="rule-condition">
+                <code>{conditionText(r)}</code>
+              </p>
+              <div className="alert-meta muted">
+                Notifies {recipientsText(r)} · updated{' '}
+                <time dateTime={r.updated_at}>{formatAgo(r.updated_at)}</time>
+              </div>
+              {editable && (
+                <div className="row-actions">
+                  <button
+                    type="button"
+                    className="button small"
+                    disabled={busy === r.id}
+                    onClick={() => void toggle(r)}
+                  >
+                    {r.enabled ? 'Disable' : 'Enable'} <span className="sr-only">“{r.name}”</span>
+                  </button>
+                  <button type="button" className="button small" onClick={() => setEditing(r)}>
+                    Edit <span className="sr-only">“{r.name}”</span>
+                  </button>
+                  <button
+                    type="button"
+                    className="button small danger"
+                    onClick={() => {
+                      setDeleteError(null);
+                      setDeleting(r);
+                    }}
+                  >
+                    Delete <span className="sr-only">“{r.name}”</span>
+                  </button>
+                </div>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {editing && (
+        <AlertRuleForm
+          rule={editing === 'new' ? undefined : editing}
+          defs={defs.data ?? (defs.error ? [] : undefined)}
+          onClose={() => setEditing(null)}
+          onStale={reload}
+          onSaved={(r) => {
+            put(r);
+            toast({ title: `Rule “${r.name}” ${editing === 'new' ? 'created' : 'saved'}`, tone: 'ok' });
+            setEditing(null);
+          }}
+        />
+      )}
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete the rule “${deleting.name}”?`}
+          confirmLabel="Delete rule"
+          busy={busy === deleting.id}
+          error={deleteError}
+          onCancel={() => setDeleting(null)}
+          onConfirm={() => void remove()}
+        >
+          <p>
+            It stops watching <code>{deleting.metric_code}</code> and resolves its open alert. Its past alerts
+            are kept. This cannot be undone.
+          </p>
+        </ConfirmDialog>
+      )}
+    </main>
+  );
+}

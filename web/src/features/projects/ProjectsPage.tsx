@@ -1,0 +1,328 @@
+// Projects of the tenant (GET /api/v1/projects): everyone reads them; editors and admins create,
+// rename, describe, change the status of and delete them.
+//
+// Projects carry no version in the API: before saving an edit the form reads the project again
+// (GET /api/v1/projects/{id}) and stops if it changed or is gone since the form opened. An edit
+// sends only the changed fields. Members are shown, not edited here.
+
+import { type FormEvent, useId, useRef, useState } from 'react';
+import { ApiError, errorMessage } from '../../api/client';
+import { useProjects } from '../../api/hooks';
+import { api, type ProjectInput } from '../../api/resources';
+import { canEdit, PROJECT_STATUSES, type Project } from '../../api/types';
+import { Badge, type BadgeTone } from '../../components/Badge';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { Dialog } from '../../components/Dialog';
+import { Empty, ErrorState, Loading } from '../../components/States';
+import { useMe } from '../../context/auth';
+import { useToast } from '../../context/toasts';
+import { formatAgo } from '../../lib/format';
+import { useFocusFirstInvalid } from '../../lib/use-focus-invalid';
+
+const STATUS_TONE: Record<string, BadgeTone> = { active: 'ok', paused: 'warn', archived: 'neutral' };
+
+export function ProjectsPage() {
+  const me = useMe();
+  const editable = canEdit(me);
+  const { toast } = useToast();
+  const { data, error, loading, reload, mutate } = useProjects();
+  const [editing, setEditing] = useState<Project | 'new' | null>(null);
+  const [deleting, setDeleting] = useState<Project | null>(null);
+  const [deleteError, setDeleteError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  const put = (p: Project) =>
+    mutate((l) =>
+      l?.some((x) => x.id === p.id) ? l.map((x) => (x.id === p.id ? p : x)) : [...(l ?? []), p],
+    );
+
+  const remove = async () => {
+    if (!deleting) return;
+    const p = deleting;
+    setBusy(true);
+    setDeleteError(null);
+    try {
+      await api.deleteProject(p.id);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) {
+        setDeleteError(err);
+        setBusy(false);
+        return;
+      }
+    }
+    mutate((l) => l?.filter((x) => x.id !== p.id));
+    setDeleting(null);
+    setBusy(false);
+    toast({ title: `Project “${p.name}” deleted`, tone: 'ok' });
+  };
+
+  return (
+    <main className="page" aria-labelledby="projects-title">
+      <div className="page-head">
+        <h1 id="projects-title">Projects</h1>
+        {editable && (
+          <button type="button" className="button primary" onClick={() => setEditing('new')}>
+            New project
+          </button>
+        )}
+      </div>
+      {error && !data ? (
+        <ErrorState error={error} onRetry={reload} title="Projects could not be loaded" />
+      ) : loading && !data ? (
+        <Loading label="Loading projects…" />
+      ) : !data || data.length === 0 ? (
+        <Empty title="No projects yet">
+          {editable ? (
+            <span>Create one with “New project”.</span>
+          ) : (
+            <span>Editors and admins create them.</span>
+          )}
+        </Empty>
+      ) : (
+        <ul className="card-list">
+          {data.map((p) => (
+            <li key={p.id} className="card">
+              <div className="notification-head">
+                <strong>{p.name}</strong>
+                <Badge tone={STATUS_TONE[p.status] ?? 'neutral'}>{p.status}</Badge>
+              </div>
+              {p.description && <p className="muted">{p.description}</p>}
+              <div className="card-meta muted">
+                {p.members.length} member{p.members.length === 1 ? '' : 's'} · updated{' '}
+                <time dateTime={p.updated_at}>{formatAgo(p.updated_at)}</time>
+              </div>
+              {editable && (
+                <div className="row-actions">
+                  <button type="button" className="button small" onClick={() => setEditing(p)}>
+                    Edit <span className="sr-only">“{p.name}”</span>
+                  </button>
+                  <button
+                    type="button"
+                    className="button small danger"
+                    onClick={() => {
+                      setDeleteError(null);
+                      setDeleting(p);
+                    }}
+                  >
+                    Delete <span className="sr-only">“{p.name}”</span>
+                  </button>
+                </div>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {editing && (
+        <ProjectForm
+          project={editing === 'new' ? undefined : editing}
+          onClose={() => setEditing(null)}
+          onStale={reload}
+          onSaved={(p) => {
+            put(p);
+            toast({ title: `Project “${p.name}” ${editing === 'new' ? 'created' : 'saved'}`, tone: 'ok' });
+            setEditing(null);
+          }}
+        />
+      )}
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete the project “${deleting.name}”?`}
+          confirmLabel="Delete project"
+          busy={busy}
+          error={deleteError}
+          onCancel={() => setDeleting(null)}
+          onConfirm={() => void remove()}
+        >
+          <p>Its memberships go with it. This cannot be undone.</p>
+        </ConfirmDialog>
+      )}
+    </main>
+  );
+}
+
+type Stale = { kind: 'changed'; latest: Project } | { kind: 'deleted' };
+
+/** The fields of the form that differ from `base`. */
+export function projectPatch(base: Project, next: ProjectInput): Partial<ProjectInput> {
+  const p: Partial<ProjectInput> = {};
+  if (next.name !== base.name) p.name = next.name;
+  if (next.description !== base.description) p.description = next.description;
+  if (next.status !== base.status) p.status = next.status;
+  return p;
+}
+
+function ProjectForm({
+  project,
+  onSaved,
+  onClose,
+  onStale,
+}: {
+  project?: Project;
+  onSaved(p: Project): void;
+  onClose(): void;
+  onStale(): void;
+}) {
+  const id = useId();
+  const [base, setBase] = useState(project);
+  const [name, setName] = useState(project?.name ?? '');
+  const [description, setDescription] = useState(project?.description ?? '');
+  const [status, setStatus] = useState(project?.status || 'active');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusFirstInvalid(formRef, errors);
+  const [error, setError] = useState<unknown>(null);
+  const [stale, setStale] = useState<Stale | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent | null, over?: Project) => {
+    e?.preventDefault();
+    const errs: Record<string, string> = {};
+    const n = name.trim();
+    if (n === '') errs.name = 'Give the project a name.';
+    else if ([...n].length > 200) errs.name = 'At most 200 characters.';
+    if ([...description].length > 2000) errs.description = 'At most 2000 characters.';
+    setErrors(errs);
+    setError(null);
+    if (Object.keys(errs).length > 0) return;
+    const input: ProjectInput = { name: n, description, status };
+    setBusy(true);
+    try {
+      if (!base) {
+        onSaved(await api.createProject(input));
+        return;
+      }
+      let from = over ?? base;
+      if (!over) {
+        const current = await api.project(base.id);
+        if (current.updated_at !== base.updated_at) {
+          setStale({ kind: 'changed', latest: current });
+          onStale();
+          return;
+        }
+        from = current;
+      }
+      const patch = projectPatch(from, input);
+      onSaved(Object.keys(patch).length ? await api.updateProject(base.id, patch) : from);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404 && base) {
+        setStale({ kind: 'deleted' });
+        onStale();
+      } else if (err instanceof ApiError && err.status === 409) {
+        setError(new Error(`The server refused the change as a conflict: ${err.message}`));
+        onStale();
+      } else {
+        setError(err);
+        if (err instanceof ApiError) setErrors(err.fields);
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const loadTheirs = (p: Project) => {
+    setBase(p);
+    setName(p.name);
+    setDescription(p.description);
+    setStatus(p.status);
+    setStale(null);
+  };
+
+  const invalid = (k: string) =>
+    errors[k] ? { 'aria-invalid': true as const, 'aria-describedby': `${id}-${k}-err` } : {};
+  const fieldError = (k: string) =>
+    errors[k] ? (
+      <span id={`${id}-${k}-err`} className="field-error">
+        {errors[k]}
+      </span>
+    ) : null;
+
+  return (
+    <Dialog title={project ? `Edit project “${project.name}”` : 'New project'} onClose={onClose}>
+      <form
+        ref={formRef}
+        onSubmit={(e) => void submit(e)}
+        noValidate
+        aria-label={project ? 'Edit project' : 'New project'}
+      >
+        <div className="field">
+          <label htmlFor={`${id}-name`}>Name</label>
+          <input
+            id={`${id}-name`}
+            value={name}
+            maxLength={200}
+            autoComplete="off"
+            data-autofocus
+            onChange={(e) => setName(e.target.value)}
+            {...invalid('name')}
+          />
+          {fieldError('name')}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-desc`}>Description</label>
+          <textarea
+            id={`${id}-desc`}
+            rows={3}
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+            {...invalid('description')}
+          />
+          {fieldError('description')}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-status`}>Status</label>
+          <select id={`${id}-status`} value={status} onChange={(e) => setStatus(e.target.value)}>
+            {PROJECT_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+          {fieldError('status')}
+        </div>
+        {stale?.kind === 'deleted' && (
+          <div className="form-error conflict-box" role="alert">
+            <p>This project was deleted by someone else. Your changes were not saved.</p>
+            <button type="button" className="button" onClick={onClose}>
+              Close
+            </button>
+          </div>
+        )}
+        {stale?.kind === 'changed' && (
+          <div className="form-error conflict-box" role="alert">
+            <p>
+              Someone else changed this project since you opened it (now “{stale.latest.name}”,{' '}
+              {stale.latest.status}). Your changes were <strong>not saved</strong>.
+            </p>
+            <button type="button" className="button" onClick={() => loadTheirs(stale.latest)}>
+              Load their version
+            </button>{' '}
+            <button
+              type="button"
+              className="button primary"
+              onClick={() => {
+                setBase(stale.latest);
+                setStale(null);
+                void submit(null, stale.latest);
+              }}
+            >
+              Save mine over it
+            </button>
+          </div>
+        )}
+        {error !== null && Object.keys(errors).length === 0 && (
+          <p className="form-error" role="alert">
+            {errorMessage(error)}
+          </p>
+        )}
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button primary" disabled={busy}>
+            {busy ? 'Saving…' : project ? 'Save project' : 'Create project'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
