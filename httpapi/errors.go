@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -39,6 +40,9 @@ type errorBody struct {
 	CurrentVersion *int64            `json:"current_version,omitempty"` // conflict on a stale version
 }
 
+// statusClientClosedRequest is nginx's 499: the client closed the request before the answer.
+const statusClientClosedRequest = 499
+
 // writeError writes err in the envelope {"error":{…}} with the status of its code. Errors that are
 // not *livedash.Error are logged and reported as internal without their text.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
@@ -48,6 +52,12 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		status = http.StatusInternalServerError
 	}
 	body := errorBody{Code: code, Message: livedash.ErrorMessage(err)}
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away (a page closed or a view changed): nothing failed on our side.
+		log.DebugContext(r.Context(), "request canceled by the client", "method", r.Method, "path", r.URL.Path)
+		w.WriteHeader(statusClientClosedRequest)
+		return
+	}
 	if status == http.StatusInternalServerError {
 		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}

@@ -39,6 +39,10 @@ export function useResource<T>(
   const fetcherRef = useRef(fetcher);
   fetcherRef.current = fetcher;
   const lastKey = useRef(key);
+  // Changes made while a fetch is in flight (a create, a live event): the fetched data may have been
+  // read before them, so they are applied to it again when it arrives. Updaters are idempotent
+  // (upsert or drop by id), so a change the server already included is not doubled.
+  const inflight = useRef<Array<T | ((prev: T | undefined) => T | undefined)> | null>(null);
 
   useEffect(() => {
     if (key === null) return;
@@ -46,12 +50,19 @@ export function useResource<T>(
     const keyChanged = lastKey.current !== key;
     lastKey.current = key;
     setState((s) => ({ data: keyChanged ? undefined : s.data, error: undefined, loading: true }));
+    const changes: Array<T | ((prev: T | undefined) => T | undefined)> = [];
+    inflight.current = changes;
     fetcherRef.current(ctl.signal).then(
-      (data) => {
-        if (!ctl.signal.aborted) setState({ data, error: undefined, loading: false });
+      (fetched) => {
+        if (ctl.signal.aborted) return;
+        inflight.current = null;
+        const data = changes.reduce<T | undefined>((d, u) => apply(u, d), fetched);
+        setState({ data, error: undefined, loading: false });
       },
       (error: unknown) => {
-        if (!ctl.signal.aborted) setState((s) => ({ data: s.data, error, loading: false }));
+        if (ctl.signal.aborted) return;
+        inflight.current = null;
+        setState((s) => ({ data: s.data, error, loading: false }));
       },
     );
     // nonce: reload() asks for the same key again.
@@ -61,12 +72,14 @@ export function useResource<T>(
 
   const reload = useCallback(() => setNonce((n) => n + 1), []);
   const mutate = useCallback((update: T | ((prev: T | undefined) => T | undefined)) => {
-    setState((s) => ({
-      ...s,
-      data: typeof update === 'function' ? (update as (p: T | undefined) => T | undefined)(s.data) : update,
-    }));
+    inflight.current?.push(update);
+    setState((s) => ({ ...s, data: apply(update, s.data) }));
   }, []);
   return { ...state, reload, mutate };
+}
+
+function apply<T>(update: T | ((prev: T | undefined) => T | undefined), prev: T | undefined): T | undefined {
+  return typeof update === 'function' ? (update as (p: T | undefined) => T | undefined)(prev) : update;
 }
 
 /** Every item of a paginated list, page after page. */

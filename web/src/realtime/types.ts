@@ -207,7 +207,7 @@ export const CloseCode = {
 // Event names and their data.
 //
 // The shapes below are the server's payloads (service/EVENTS.md), open to more fields
-// (`[key: string]: unknown`): payloads change only by adding. `insight` is still a PLACEHOLDER.
+// (`[key: string]: unknown`): payloads change only by adding.
 
 /** `[unix_ms, value]`, as the server writes series points. */
 export type MetricPoint = [number, number];
@@ -407,12 +407,23 @@ export interface WidgetUpdateData {
   [key: string]: unknown;
 }
 
-/** PLACEHOLDER: an insight from the analytics engine (anomaly, trend…). */
+/** An insight from the analytics engine, on `metrics.{tenant}` (service/EVENTS.md, `insight`). */
 export interface InsightData {
-  kind?: string;
-  metric_code?: string;
-  message?: string;
-  severity?: string;
+  id: string;
+  tenant: string;
+  code: string;
+  /** Absent for the main (unlabelled) series. */
+  labels?: Record<string, string>;
+  ts: string;
+  severity: 'info' | 'warning' | 'critical' | (string & {});
+  /** `sustained_high`, `sustained_low`, `spike` or `drop`. */
+  kind: string;
+  /** The mean of the episode. */
+  value: number;
+  /** The series' usual level. */
+  baseline: number;
+  z: number;
+  message: string;
   [key: string]: unknown;
 }
 

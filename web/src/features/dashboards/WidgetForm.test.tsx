@@ -35,6 +35,7 @@ afterEach(() => {
 
 function setup(srv: FakeServer, widget?: Widget) {
   const onDone = vi.fn();
+  const onDeleted = vi.fn();
   const r = renderApp(
     <WidgetForm
       dashboardId="d1"
@@ -42,13 +43,13 @@ function setup(srv: FakeServer, widget?: Widget) {
       defs={defs}
       place={(w, h) => ({ x: 0, y: 4, w, h })}
       onDone={onDone}
-      onDeleted={() => {}}
+      onDeleted={onDeleted}
       onClose={() => {}}
     />,
     srv,
   );
   restore = r.restore;
-  return { onDone };
+  return { onDone, onDeleted };
 }
 
 const type = (el: HTMLElement, value: string) => fireEvent.change(el, { target: { value } });
@@ -137,5 +138,25 @@ describe('widget form labels', () => {
     const body = srv.made('PATCH', '/api/v1/widgets/w1')[0]?.body as Widget | undefined;
     expect(body?.query).toBeDefined();
     expect(body?.query.labels).toBeUndefined();
+  });
+});
+
+describe('widget form delete', () => {
+  it('asks first; keeping it deletes nothing, confirming deletes it', async () => {
+    const srv = new FakeServer();
+    srv.on('DELETE', '/api/v1/widgets/w1', { status: 204 });
+    const { onDeleted } = setup(srv, chart);
+    const dialog = await screen.findByRole('dialog', { name: 'Edit “CPU”' });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Delete widget' }));
+    expect(within(dialog).getByText('Delete “CPU”? This cannot be undone.')).toBeTruthy();
+    const keep = within(dialog).getByRole('button', { name: 'Keep it' });
+    expect(document.activeElement).toBe(keep);
+    fireEvent.click(keep);
+    expect(srv.made('DELETE', '/api/v1/widgets/w1')).toHaveLength(0);
+
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Delete widget' }));
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Delete' }));
+    await waitFor(() => expect(onDeleted).toHaveBeenCalledWith('w1'));
+    expect(srv.made('DELETE', '/api/v1/widgets/w1')).toHaveLength(1);
   });
 });

@@ -2,7 +2,7 @@
 // (key=value, e.g. host=web1), aggregation, range, unit; text for text widgets, scale for gauges. Edits carry the widget's version; a 409
 // offers to overwrite or to drop the edit.
 
-import { type FormEvent, useId, useMemo, useState } from 'react';
+import { type FormEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
 import { api, type WidgetInput } from '../../api/resources';
 import {
@@ -152,8 +152,14 @@ export function WidgetForm({
     }
   };
 
+  // Deleting asks first, in the form's own action row (no nested dialog).
+  const [confirming, setConfirming] = useState(false);
+  const keepRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming) keepRef.current?.focus();
+  }, [confirming]);
   const remove = async () => {
-    if (!widget || !confirm(`Delete the widget “${widget.title || TYPE_LABEL[widget.type]}”?`)) return;
+    if (!widget) return;
     setBusy(true);
     try {
       await api.deleteWidget(widget.id);
@@ -306,20 +312,38 @@ export function WidgetForm({
             )}
           </div>
         )}
-        <div className="dialog-actions">
-          {widget && (
-            <button type="button" className="button danger" onClick={() => void remove()} disabled={busy}>
-              Delete widget
+        {widget && confirming ? (
+          <div className="dialog-actions">
+            <span>Delete “{widget.title || TYPE_LABEL[widget.type]}”? This cannot be undone.</span>
+            <span className="spacer" />
+            <button type="button" className="button" onClick={() => setConfirming(false)} ref={keepRef}>
+              Keep it
             </button>
-          )}
-          <span className="spacer" />
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" disabled={busy}>
-            {busy ? 'Saving…' : widget ? 'Save' : 'Add widget'}
-          </button>
-        </div>
+            <button type="button" className="button danger" onClick={() => void remove()} disabled={busy}>
+              {busy ? 'Deleting…' : 'Delete'}
+            </button>
+          </div>
+        ) : (
+          <div className="dialog-actions">
+            {widget && (
+              <button
+                type="button"
+                className="button danger"
+                onClick={() => setConfirming(true)}
+                disabled={busy}
+              >
+                Delete widget
+              </button>
+            )}
+            <span className="spacer" />
+            <button type="button" className="button" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="submit" className="button primary" disabled={busy}>
+              {busy ? 'Saving…' : widget ? 'Save' : 'Add widget'}
+            </button>
+          </div>
+        )}
       </form>
     </Dialog>
   );
