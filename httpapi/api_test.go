@@ -723,3 +723,39 @@ func TestLoginRefusesFormBodies(t *testing.T) {
 		}
 	}
 }
+
+func TestRefreshSession(t *testing.T) {
+	e := newEnv(t)
+	login := e.do("POST", "/api/v1/auth/login", map[string]string{"email": "editor@acme.test", "password": testPassword}).wantStatus(http.StatusOK)
+	old := login.resp.Cookies()[0].Value
+
+	// With the cookie it changes state, so it needs the CSRF header like every other write.
+	e.do("POST", "/api/v1/auth/refresh", nil, cookie(old)).wantError(http.StatusForbidden, codeCSRF)
+	r := e.do("POST", "/api/v1/auth/refresh", nil, cookie(old), header(CSRFHeader, "1")).wantStatus(http.StatusOK)
+	var lr struct {
+		Token     string        `json:"token"`
+		ExpiresAt time.Time     `json:"expires_at"`
+		User      livedash.User `json:"user"`
+	}
+	r.into(&lr)
+	cs := r.resp.Cookies()
+	if len(cs) != 1 || cs[0].Name != SessionCookie || cs[0].Value != lr.Token || cs[0].MaxAge != 3600 || !cs[0].HttpOnly {
+		t.Fatalf("refresh cookie %+v", cs)
+	}
+	if lr.User.Email != "editor@acme.test" || time.Until(lr.ExpiresAt) < 59*time.Minute {
+		t.Fatalf("refresh response %s", r.body)
+	}
+	me := e.do("GET", "/api/v1/me", nil, cookie(lr.Token)).wantStatus(http.StatusOK).json()
+	if me["user"].(map[string]any)["email"] != "editor@acme.test" {
+		t.Fatalf("me with the refreshed token %v", me)
+	}
+
+	// A bearer token of a stored user refreshes too; one naming no stored user does not.
+	e.do("POST", "/api/v1/auth/refresh", nil, e.as("acme/viewer")).wantStatus(http.StatusOK)
+	ghost, err := e.mint.Mint(livedash.Principal{UserID: "ghost", Tenant: "acme", Roles: []string{"admin"}}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.do("POST", "/api/v1/auth/refresh", nil, header("Authorization", "Bearer "+ghost)).wantError(http.StatusForbidden, livedash.EForbidden)
+	e.do("POST", "/api/v1/auth/refresh", nil).wantError(http.StatusUnauthorized, livedash.EUnauthenticated)
+}

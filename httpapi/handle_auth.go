@@ -53,22 +53,49 @@ func handleLogin(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		var projects []string
-		if pl, ok := d.Users.(projectLister); ok {
-			if projects, err = pl.UserProjects(r.Context(), u.Tenant, u.ID); err != nil {
-				writeError(w, r, d.Logger, err)
-				return
-			}
+		startSession(w, r, d, u)
+	})
+}
+
+// handleRefresh gives a logged-in user a fresh token and cookie before the current one expires
+// (a sliding session). The user is read again, so changed roles and projects take effect and a
+// deleted user cannot go on refreshing.
+func handleRefresh(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := principalOf(r)
+		u, err := d.Users.User(r.Context(), p.Tenant, p.UserID)
+		if livedash.ErrorCode(err) == livedash.ENotFound {
+			// A token minted for a service (livedash token) names no stored user: mint another.
+			writeError(w, r, d.Logger, livedash.Errorf(livedash.EForbidden, "this token names no user of the tenant; only login sessions can be refreshed"))
+			return
 		}
-		tok, err := d.Minter.Mint(u.Principal(projects), d.TokenTTL)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		expires := time.Now().Add(d.TokenTTL)
-		http.SetCookie(w, sessionCookie(d, tok, int(d.TokenTTL/time.Second), expires))
-		encode(w, http.StatusOK, loginResponse{Token: tok, ExpiresAt: expires.UTC().Truncate(time.Second), User: u})
+		startSession(w, r, d, u)
 	})
+}
+
+// startSession mints a token for u with its current projects, sets the session cookie and answers
+// with the token.
+func startSession(w http.ResponseWriter, r *http.Request, d Deps, u livedash.User) {
+	var projects []string
+	if pl, ok := d.Users.(projectLister); ok {
+		var err error
+		if projects, err = pl.UserProjects(r.Context(), u.Tenant, u.ID); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+	}
+	tok, err := d.Minter.Mint(u.Principal(projects), d.TokenTTL)
+	if err != nil {
+		writeError(w, r, d.Logger, err)
+		return
+	}
+	expires := time.Now().Add(d.TokenTTL)
+	http.SetCookie(w, sessionCookie(d, tok, int(d.TokenTTL/time.Second), expires))
+	encode(w, http.StatusOK, loginResponse{Token: tok, ExpiresAt: expires.UTC().Truncate(time.Second), User: u})
 }
 
 // handleLogout clears the session cookie. A request carrying the cookie must send the CSRF

@@ -20,6 +20,7 @@ var routes = []route{
 
 	{"POST", "/api/v1/auth/login", public, handleLogin},
 	{"POST", "/api/v1/auth/logout", public, handleLogout},
+	{"POST", "/api/v1/auth/refresh", user, handleRefresh},
 	{"GET", "/api/v1/me", user, handleMe},
 
 	{"POST", "/api/v1/tenants", apiKey, handleTenantCreate},

@@ -34,6 +34,8 @@ export const api = {
       body: { email, password, ...(tenant ? { tenant } : {}) },
       noAuthRedirect: true,
     }),
+  /** A fresh session cookie (sliding session), with the user's current roles and projects. */
+  refresh: () => apiFetch<LoginResponse>('/api/v1/auth/refresh', { method: 'POST' }),
   logout: () => apiFetch<void>('/api/v1/auth/logout', { method: 'POST', noAuthRedirect: true }),
   me: (opts: { noAuthRedirect?: boolean; signal?: AbortSignal } = {}) => apiFetch<Me>('/api/v1/me', opts),
   users: (signal?: AbortSignal, cursor?: string) =>

@@ -1,5 +1,7 @@
 // Who is logged in. The session is the HttpOnly cookie set by POST /api/v1/auth/login: the app
 // never sees it; GET /api/v1/me tells whether it is valid. Any 401 brings the login screen back.
+// While the app is open the session is renewed (POST /api/v1/auth/refresh), so that a dashboard
+// left on a wall screen does not log out when the first token expires.
 
 import {
   createContext,
@@ -34,6 +36,13 @@ interface AuthState {
 }
 
 const AuthContext = createContext<AuthState | null>(null);
+
+/** The first renewal comes this long after the app starts (a reload does not tell the cookie's age)… */
+export const FIRST_REFRESH_MS = 5 * 60_000;
+/** …then at half the remaining life of each new token, never more often than this… */
+const MIN_REFRESH_MS = 30_000;
+/** …and after a failure other than 401 (network, server restarting), again after this. */
+const RETRY_REFRESH_MS = 60_000;
 
 export function AuthProvider({ children, token }: { children: ReactNode; token?: string }) {
   const [status, setStatus] = useState<AuthStatus>('loading');
@@ -82,6 +91,30 @@ export function AuthProvider({ children, token }: { children: ReactNode; token?:
     );
     return () => ctl.abort();
   }, [attempt]);
+
+  useEffect(() => {
+    if (status !== 'authenticated' || token) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    const renewIn = (ms: number) => {
+      timer = setTimeout(() => {
+        api.refresh().then(
+          (r) => {
+            if (!stopped) renewIn(Math.max(MIN_REFRESH_MS, (Date.parse(r.expires_at) - Date.now()) / 2));
+          },
+          // A 401 ends the session through onUnauthorized; anything else is retried.
+          () => {
+            if (!stopped) renewIn(RETRY_REFRESH_MS);
+          },
+        );
+      }, ms);
+    };
+    renewIn(FIRST_REFRESH_MS);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [status, token]);
 
   // Admins may list users: names for "changed by …" toasts. Others see "another user".
   const admin = isAdmin(me);
