@@ -69,6 +69,8 @@ type Recipients struct {
 }
 
 // AlertRule fires an alert when the series (MetricCode, Labels) stays beyond Threshold for For.
+// Version starts at 1 and grows by one with every update; updates carry the version they were
+// based on.
 type AlertRule struct {
 	ID         string            `json:"id"`
 	Tenant     string            `json:"tenant"`
@@ -81,6 +83,7 @@ type AlertRule struct {
 	Severity   string            `json:"severity"`
 	Recipients Recipients        `json:"recipients"`
 	Enabled    bool              `json:"enabled"`
+	Version    int64             `json:"version"`
 	CreatedAt  time.Time         `json:"created_at"`
 	UpdatedAt  time.Time         `json:"updated_at"`
 }
@@ -180,18 +183,22 @@ func (f AlertFilter) Validate() error {
 }
 
 // AlertStore keeps alert rules and the alerts they fire. At most one alert per rule is open
-// (firing or acknowledged) at a time.
+// (firing or acknowledged) at a time. Rule updates and deletes are optimistic, as in
+// DashboardStore: a stale version fails with *VersionConflict carrying the current version.
 type AlertStore interface {
-	// CreateAlertRule stores r; its recipient users must be users of tenant (ENotFound otherwise).
+	// CreateAlertRule stores r with version 1; its recipient users must be users of tenant
+	// (ENotFound otherwise).
 	CreateAlertRule(ctx context.Context, tenant string, r AlertRule) (AlertRule, error)
 	// AlertRule returns rule id; ENotFound if there is none.
 	AlertRule(ctx context.Context, tenant, id string) (AlertRule, error)
 	// ListAlertRules lists the rules matching f in creation order.
 	ListAlertRules(ctx context.Context, tenant string, f AlertRuleFilter, opt ListOptions) (Page[AlertRule], error)
-	// UpdateAlertRule replaces every field a caller sets of rule r.ID.
+	// UpdateAlertRule replaces every field a caller sets of rule r.ID if its version is still
+	// r.Version, and returns it with the next version.
 	UpdateAlertRule(ctx context.Context, tenant string, r AlertRule) (AlertRule, error)
-	// DeleteAlertRule deletes rule id and resolves its open alert; its alerts are kept.
-	DeleteAlertRule(ctx context.Context, tenant, id string) error
+	// DeleteAlertRule deletes rule id, if its version is still version (0: whatever the version),
+	// and resolves its open alert; its alerts are kept.
+	DeleteAlertRule(ctx context.Context, tenant, id string, version int64) error
 	// AlertRecipients returns the ids of the users of tenant rule ruleID is sent to (listed users
 	// that exist, and users holding a listed role), sorted.
 	AlertRecipients(ctx context.Context, tenant, ruleID string) ([]string, error)

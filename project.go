@@ -16,7 +16,9 @@ const (
 // ProjectStatuses lists the known project statuses.
 var ProjectStatuses = []string{ProjectActive, ProjectPaused, ProjectArchived}
 
-// Project groups users of a tenant; its members may subscribe to project.{id}.
+// Project groups users of a tenant; its members may subscribe to project.{id}. Version starts at 1
+// and grows by one with every change of its fields or members; updates carry the version they
+// were based on.
 type Project struct {
 	ID          string    `json:"id"`
 	Tenant      string    `json:"tenant"`
@@ -24,6 +26,7 @@ type Project struct {
 	Description string    `json:"description"`
 	Status      string    `json:"status"`  // ProjectActive when empty on create
 	Members     []string  `json:"members"` // user ids, sorted
+	Version     int64     `json:"version"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 }
@@ -67,21 +70,28 @@ func (f ProjectFilter) Validate() error {
 	return oneOf("status", f.Status, ProjectStatuses)
 }
 
-// ProjectStore keeps the projects of each tenant.
+// ProjectStore keeps the projects of each tenant. Updates and deletes are optimistic, as in
+// DashboardStore: a stale version fails with *VersionConflict carrying the current version.
 type ProjectStore interface {
-	// CreateProject stores p; its members must be users of tenant (ENotFound otherwise).
+	// CreateProject stores p with version 1; its members must be users of tenant (ENotFound
+	// otherwise).
 	CreateProject(ctx context.Context, tenant string, p Project) (Project, error)
 	// Project returns project id of tenant; ENotFound if there is none.
 	Project(ctx context.Context, tenant, id string) (Project, error)
 	// ListProjects lists the projects of tenant matching f, in creation order.
 	ListProjects(ctx context.Context, tenant string, f ProjectFilter, opt ListOptions) (Page[Project], error)
-	// UpdateProject replaces name, description, status and members of project p.ID.
+	// UpdateProject replaces name, description, status and members of project p.ID if its version
+	// is still p.Version, and returns it with the next version.
 	UpdateProject(ctx context.Context, tenant string, p Project) (Project, error)
-	// DeleteProject deletes project id and its memberships.
-	DeleteProject(ctx context.Context, tenant, id string) error
-	// AddProjectMember adds user userID to project projectID (no-op if already a member).
+	// DeleteProject deletes project id and its memberships if its version is still version (0:
+	// whatever the version).
+	DeleteProject(ctx context.Context, tenant, id string, version int64) error
+	// AddProjectMember adds user userID to project projectID (no-op if already a member). Members
+	// are part of the project, so a change moves its version on: a later update based on the
+	// member list read before must not silently undo it.
 	AddProjectMember(ctx context.Context, tenant, projectID, userID string) error
-	// RemoveProjectMember removes user userID from project projectID (no-op if not a member).
+	// RemoveProjectMember removes user userID from project projectID (no-op if not a member); a
+	// change moves the project's version on, as AddProjectMember.
 	RemoveProjectMember(ctx context.Context, tenant, projectID, userID string) error
 	// UserProjects returns the ids of the projects userID is a member of, sorted (for the
 	// projects claim of a token).

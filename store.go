@@ -48,7 +48,7 @@ type Page[T any] struct {
 // someone else since the caller read it. It wraps an *Error with code EConflict, so ErrorCode
 // reports EConflict; callers that want the current version use errors.AsType[*VersionConflict].
 type VersionConflict struct {
-	Resource string // "dashboard" or "widget"
+	Resource string // "dashboard", "widget", "alert rule" or "project"
 	ID       string
 	Current  int64 // the version now stored
 }

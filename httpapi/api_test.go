@@ -319,31 +319,70 @@ func TestProjects(t *testing.T) {
 	r := e.do("POST", "/api/v1/projects", body, e.as("acme/editor")).wantStatus(http.StatusCreated)
 	var p livedash.Project
 	r.into(&p)
-	if p.Name != "Apollo" || p.Status != livedash.ProjectActive || len(p.Members) != 1 {
-		t.Fatalf("created %s", r.body)
+	if p.Name != "Apollo" || p.Status != livedash.ProjectActive || len(p.Members) != 1 || p.Version != 1 || r.header.Get("ETag") != `"1"` {
+		t.Fatalf("created %s (ETag %q)", r.body, r.header.Get("ETag"))
 	}
 	e.do("POST", "/api/v1/projects", map[string]any{"name": "x", "status": "done"}, e.as("acme/editor")).wantField("status")
 	e.do("POST", "/api/v1/projects", map[string]any{"name": ""}, e.as("acme/editor")).wantField("name")
 	e.do("POST", "/api/v1/projects", map[string]any{"name": "x", "members": "all"}, e.as("acme/editor")).wantField("members")
 
-	e.do("GET", "/api/v1/projects/"+p.ID, nil, e.as("acme/viewer")).wantStatus(http.StatusOK)
+	if r := e.do("GET", "/api/v1/projects/"+p.ID, nil, e.as("acme/viewer")).wantStatus(http.StatusOK); r.json()["version"] != float64(1) || r.header.Get("ETag") != `"1"` {
+		t.Fatalf("get %s (ETag %q)", r.body, r.header.Get("ETag"))
+	}
 	if items := e.do("GET", "/api/v1/projects", nil, e.as("acme/viewer")).wantStatus(http.StatusOK).json()["items"].([]any); len(items) != 1 {
 		t.Fatalf("list %v", items)
 	}
-	r = e.do("PATCH", "/api/v1/projects/"+p.ID, map[string]any{"status": "paused"}, e.as("acme/editor")).wantStatus(http.StatusOK)
+
+	// Update with the version in the body, then with If-Match; a stale version is 409 with the
+	// current version, a missing one 400.
+	r = e.do("PATCH", "/api/v1/projects/"+p.ID, map[string]any{"status": "paused", "version": 1}, e.as("acme/editor")).wantStatus(http.StatusOK)
 	r.into(&p)
-	if p.Status != "paused" || p.Name != "Apollo" || len(p.Members) != 1 {
+	if p.Status != "paused" || p.Name != "Apollo" || len(p.Members) != 1 || p.Version != 2 || r.header.Get("ETag") != `"2"` {
+		t.Fatalf("patched %s (ETag %q)", r.body, r.header.Get("ETag"))
+	}
+	r = e.do("PATCH", "/api/v1/projects/"+p.ID, map[string]any{"description": "moon"}, e.as("acme/admin"), header("If-Match", `"2"`)).wantStatus(http.StatusOK)
+	r.into(&p)
+	if p.Version != 3 || p.Description != "moon" || p.Status != "paused" {
 		t.Fatalf("patched %s", r.body)
 	}
-	e.do("PATCH", "/api/v1/projects/"+p.ID, map[string]any{"status": "gone"}, e.as("acme/editor")).wantField("status")
-	e.do("PATCH", "/api/v1/projects/"+p.ID, map[string]any{"name": "x"}, e.as("acme/viewer")).wantError(http.StatusForbidden, livedash.EForbidden)
-
-	for _, m := range []string{"GET", "PATCH", "DELETE"} {
-		e.do(m, "/api/v1/projects/"+p.ID, map[string]any{}, e.as("other/admin")).wantError(http.StatusNotFound, livedash.ENotFound)
+	eb := e.do("PATCH", "/api/v1/projects/"+p.ID, map[string]any{"name": "Late", "version": 2}, e.as("acme/editor")).wantError(http.StatusConflict, livedash.EConflict)
+	if eb["current_version"] != float64(3) {
+		t.Fatalf("conflict %v", eb)
 	}
+	if cur := e.do("GET", "/api/v1/projects/"+p.ID, nil, e.as("acme/viewer")).json(); cur["name"] != "Apollo" || cur["version"] != float64(3) {
+		t.Fatalf("a stale PATCH changed the project: %v", cur)
+	}
+	e.do("PATCH", "/api/v1/projects/"+p.ID, map[string]any{"status": "active"}, e.as("acme/editor")).wantField("version")
+	e.do("PATCH", "/api/v1/projects/"+p.ID, map[string]any{"status": "active", "version": 0}, e.as("acme/editor")).wantField("version")
+	e.do("PATCH", "/api/v1/projects/"+p.ID, map[string]any{"status": "active", "version": 3}, e.as("acme/editor"), header("If-Match", `"2"`)).wantField("version")
+	e.do("PATCH", "/api/v1/projects/"+p.ID, map[string]any{"status": "active"}, e.as("acme/editor"), header("If-Match", "abc")).wantField("If-Match")
+	e.do("PATCH", "/api/v1/projects/"+p.ID, map[string]any{"status": "active", "version": "3"}, e.as("acme/editor")).wantField("version")
+	e.do("PATCH", "/api/v1/projects/"+p.ID, map[string]any{"status": "gone", "version": 3}, e.as("acme/editor")).wantField("status")
+	e.do("PATCH", "/api/v1/projects/"+p.ID, map[string]any{"name": "x", "version": 3}, e.as("acme/viewer")).wantError(http.StatusForbidden, livedash.EForbidden)
+	e.do("PATCH", "/api/v1/projects/nope", map[string]any{"name": "x", "version": 3}, e.as("acme/editor")).wantError(http.StatusNotFound, livedash.ENotFound)
+
+	// Another tenant sees nothing and changes nothing, whatever version it sends.
+	e.do("GET", "/api/v1/projects/"+p.ID, nil, e.as("other/admin")).wantError(http.StatusNotFound, livedash.ENotFound)
+	for _, v := range []int{2, 3} {
+		e.do("PATCH", "/api/v1/projects/"+p.ID, map[string]any{"name": "mine", "version": v}, e.as("other/admin")).wantError(http.StatusNotFound, livedash.ENotFound)
+		e.do("DELETE", "/api/v1/projects/"+p.ID, nil, e.as("other/admin"), header("If-Match", fmt.Sprintf(`"%d"`, v))).wantError(http.StatusNotFound, livedash.ENotFound)
+	}
+	e.do("DELETE", "/api/v1/projects/"+p.ID, nil, e.as("other/admin")).wantError(http.StatusNotFound, livedash.ENotFound)
+
+	// Delete: viewer no; stale If-Match 409 with the current version; then gone.
 	e.do("DELETE", "/api/v1/projects/"+p.ID, nil, e.as("acme/viewer")).wantError(http.StatusForbidden, livedash.EForbidden)
-	e.do("DELETE", "/api/v1/projects/"+p.ID, nil, e.as("acme/admin")).wantStatus(http.StatusNoContent)
+	if eb := e.do("DELETE", "/api/v1/projects/"+p.ID, nil, e.as("acme/admin"), header("If-Match", `"2"`)).wantError(http.StatusConflict, livedash.EConflict); eb["current_version"] != float64(3) {
+		t.Fatalf("conflict %v", eb)
+	}
+	e.do("DELETE", "/api/v1/projects/"+p.ID, nil, e.as("acme/admin"), header("If-Match", "abc")).wantField("If-Match")
+	e.do("DELETE", "/api/v1/projects/"+p.ID, nil, e.as("acme/admin"), header("If-Match", `"3"`)).wantStatus(http.StatusNoContent)
 	e.do("GET", "/api/v1/projects/"+p.ID, nil, e.as("acme/admin")).wantError(http.StatusNotFound, livedash.ENotFound)
+	e.do("DELETE", "/api/v1/projects/"+p.ID, nil, e.as("acme/admin")).wantError(http.StatusNotFound, livedash.ENotFound)
+
+	// Without If-Match, DELETE removes whatever version is stored.
+	other := e.do("POST", "/api/v1/projects", map[string]any{"name": "Gemini"}, e.as("acme/editor")).wantStatus(http.StatusCreated).id()
+	e.do("PATCH", "/api/v1/projects/"+other, map[string]any{"name": "Gemini 2", "version": 1}, e.as("acme/editor")).wantStatus(http.StatusOK)
+	e.do("DELETE", "/api/v1/projects/"+other, nil, e.as("acme/editor")).wantStatus(http.StatusNoContent)
 }
 
 func TestUsers(t *testing.T) {
@@ -513,8 +552,8 @@ func TestAlerts(t *testing.T) {
 	r := e.do("POST", "/api/v1/alert-rules", rule, e.as("acme/editor")).wantStatus(http.StatusCreated)
 	var ar livedash.AlertRule
 	r.into(&ar)
-	if !ar.Enabled || ar.Threshold != 80 || ar.Tenant != "acme" {
-		t.Fatalf("rule %s", r.body)
+	if !ar.Enabled || ar.Threshold != 80 || ar.Tenant != "acme" || ar.Version != 1 || r.header.Get("ETag") != `"1"` {
+		t.Fatalf("rule %s (ETag %q)", r.body, r.header.Get("ETag"))
 	}
 	bad := func(k string, v any) map[string]any {
 		m := map[string]any{}
@@ -540,14 +579,46 @@ func TestAlerts(t *testing.T) {
 		t.Fatalf("other tenant lists %+v", rules)
 	}
 
-	r = e.do("PATCH", "/api/v1/alert-rules/"+ar.ID, map[string]any{"threshold": 50, "for": "0s"}, e.as("acme/editor")).wantStatus(http.StatusOK)
+	// One rule: any role of the tenant; other tenants get 404.
+	var one livedash.AlertRule
+	r = e.do("GET", "/api/v1/alert-rules/"+ar.ID, nil, e.as("acme/viewer")).wantStatus(http.StatusOK)
+	r.into(&one)
+	if one.ID != ar.ID || one.Name != "Hot" || one.Version != 1 || r.header.Get("ETag") != `"1"` {
+		t.Fatalf("get %s (ETag %q)", r.body, r.header.Get("ETag"))
+	}
+	e.do("GET", "/api/v1/alert-rules/"+ar.ID, nil, e.as("other/admin")).wantError(http.StatusNotFound, livedash.ENotFound)
+	e.do("GET", "/api/v1/alert-rules/nope", nil, e.as("acme/viewer")).wantError(http.StatusNotFound, livedash.ENotFound)
+
+	// Update with the version in the body, then with If-Match; a stale version is 409 with the
+	// current version, a missing one 400.
+	r = e.do("PATCH", "/api/v1/alert-rules/"+ar.ID, map[string]any{"threshold": 50, "for": "0s", "version": 1}, e.as("acme/editor")).wantStatus(http.StatusOK)
 	r.into(&ar)
-	if ar.Threshold != 50 || ar.Name != "Hot" || ar.Severity != "critical" || !ar.Enabled {
+	if ar.Threshold != 50 || ar.Name != "Hot" || ar.Severity != "critical" || !ar.Enabled || ar.Version != 2 || r.header.Get("ETag") != `"2"` {
+		t.Fatalf("patched %s (ETag %q)", r.body, r.header.Get("ETag"))
+	}
+	r = e.do("PATCH", "/api/v1/alert-rules/"+ar.ID, map[string]any{"name": "Too hot"}, e.as("acme/admin"), header("If-Match", `"2"`)).wantStatus(http.StatusOK)
+	r.into(&ar)
+	if ar.Version != 3 || ar.Name != "Too hot" || ar.Threshold != 50 {
 		t.Fatalf("patched %s", r.body)
 	}
-	e.do("PATCH", "/api/v1/alert-rules/"+ar.ID, map[string]any{"comparison": "above"}, e.as("acme/editor")).wantField("comparison")
-	e.do("PATCH", "/api/v1/alert-rules/"+ar.ID, map[string]any{"threshold": 1}, e.as("acme/viewer")).wantError(http.StatusForbidden, livedash.EForbidden)
-	e.do("PATCH", "/api/v1/alert-rules/"+ar.ID, map[string]any{"threshold": 1}, e.as("other/admin")).wantError(http.StatusNotFound, livedash.ENotFound)
+	eb := e.do("PATCH", "/api/v1/alert-rules/"+ar.ID, map[string]any{"threshold": 1, "version": 2}, e.as("acme/editor")).wantError(http.StatusConflict, livedash.EConflict)
+	if eb["current_version"] != float64(3) {
+		t.Fatalf("conflict %v", eb)
+	}
+	e.do("GET", "/api/v1/alert-rules/"+ar.ID, nil, e.as("acme/viewer")).into(&one)
+	if one.Threshold != 50 || one.Version != 3 {
+		t.Fatalf("a stale PATCH changed the rule: %+v", one)
+	}
+	e.do("PATCH", "/api/v1/alert-rules/"+ar.ID, map[string]any{"threshold": 1}, e.as("acme/editor")).wantField("version")
+	e.do("PATCH", "/api/v1/alert-rules/"+ar.ID, map[string]any{"threshold": 1, "version": -1}, e.as("acme/editor")).wantField("version")
+	e.do("PATCH", "/api/v1/alert-rules/"+ar.ID, map[string]any{"threshold": 1, "version": 3}, e.as("acme/editor"), header("If-Match", `"2"`)).wantField("version")
+	e.do("PATCH", "/api/v1/alert-rules/"+ar.ID, map[string]any{"threshold": 1}, e.as("acme/editor"), header("If-Match", "abc")).wantField("If-Match")
+	e.do("PATCH", "/api/v1/alert-rules/"+ar.ID, map[string]any{"threshold": 1, "version": 1.5}, e.as("acme/editor")).wantField("version")
+	e.do("PATCH", "/api/v1/alert-rules/"+ar.ID, map[string]any{"comparison": "above", "version": 3}, e.as("acme/editor")).wantField("comparison")
+	e.do("PATCH", "/api/v1/alert-rules/"+ar.ID, map[string]any{"threshold": 1, "version": 3}, e.as("acme/viewer")).wantError(http.StatusForbidden, livedash.EForbidden)
+	e.do("PATCH", "/api/v1/alert-rules/"+ar.ID, map[string]any{"threshold": 1, "version": 3}, e.as("other/admin")).wantError(http.StatusNotFound, livedash.ENotFound)
+	e.do("PATCH", "/api/v1/alert-rules/"+ar.ID, map[string]any{"threshold": 1, "version": 2}, e.as("other/admin")).wantError(http.StatusNotFound, livedash.ENotFound)
+	e.do("PATCH", "/api/v1/alert-rules/nope", map[string]any{"threshold": 1, "version": 1}, e.as("acme/editor")).wantError(http.StatusNotFound, livedash.ENotFound)
 
 	// A breaching point fires an alert; it can be acknowledged once.
 	e.do("POST", "/api/v1/metrics", map[string]any{"points": []any{map[string]any{"code": "temp", "value": 95}}}, e.as("acme/editor")).wantStatus(http.StatusOK)
@@ -575,10 +646,28 @@ func TestAlerts(t *testing.T) {
 	e.do("POST", "/api/v1/alerts/"+id+"/ack", nil, e.as("acme/editor")).wantError(http.StatusConflict, livedash.EConflict)
 	e.do("POST", "/api/v1/alerts/nope/ack", nil, e.as("acme/editor")).wantError(http.StatusNotFound, livedash.ENotFound)
 
+	// Delete: viewer no, other tenant 404, stale If-Match 409 with the current version (and the
+	// rule's alert stays open), the current one deletes.
 	e.do("DELETE", "/api/v1/alert-rules/"+ar.ID, nil, e.as("acme/viewer")).wantError(http.StatusForbidden, livedash.EForbidden)
 	e.do("DELETE", "/api/v1/alert-rules/"+ar.ID, nil, e.as("other/admin")).wantError(http.StatusNotFound, livedash.ENotFound)
-	e.do("DELETE", "/api/v1/alert-rules/"+ar.ID, nil, e.as("acme/admin")).wantStatus(http.StatusNoContent)
-	e.do("PATCH", "/api/v1/alert-rules/"+ar.ID, map[string]any{"threshold": 1}, e.as("acme/admin")).wantError(http.StatusNotFound, livedash.ENotFound)
+	e.do("DELETE", "/api/v1/alert-rules/"+ar.ID, nil, e.as("other/admin"), header("If-Match", `"2"`)).wantError(http.StatusNotFound, livedash.ENotFound)
+	if eb := e.do("DELETE", "/api/v1/alert-rules/"+ar.ID, nil, e.as("acme/admin"), header("If-Match", `"2"`)).wantError(http.StatusConflict, livedash.EConflict); eb["current_version"] != float64(3) {
+		t.Fatalf("conflict %v", eb)
+	}
+	e.do("GET", "/api/v1/alerts?open=true", nil, e.as("acme/viewer")).wantStatus(http.StatusOK).into(&alerts)
+	if len(alerts.Items) != 1 {
+		t.Fatalf("open alerts after a stale delete: %+v", alerts)
+	}
+	e.do("DELETE", "/api/v1/alert-rules/"+ar.ID, nil, e.as("acme/admin"), header("If-Match", "0")).wantField("If-Match")
+	e.do("DELETE", "/api/v1/alert-rules/"+ar.ID, nil, e.as("acme/admin"), header("If-Match", `"3"`)).wantStatus(http.StatusNoContent)
+	e.do("GET", "/api/v1/alert-rules/"+ar.ID, nil, e.as("acme/admin")).wantError(http.StatusNotFound, livedash.ENotFound)
+	e.do("PATCH", "/api/v1/alert-rules/"+ar.ID, map[string]any{"threshold": 1, "version": 3}, e.as("acme/admin")).wantError(http.StatusNotFound, livedash.ENotFound)
+	e.do("DELETE", "/api/v1/alert-rules/"+ar.ID, nil, e.as("acme/admin")).wantError(http.StatusNotFound, livedash.ENotFound)
+
+	// Without If-Match, DELETE removes whatever version is stored.
+	id = e.do("POST", "/api/v1/alert-rules", rule, e.as("acme/editor")).wantStatus(http.StatusCreated).id()
+	e.do("PATCH", "/api/v1/alert-rules/"+id, map[string]any{"enabled": false, "version": 1}, e.as("acme/editor")).wantStatus(http.StatusOK)
+	e.do("DELETE", "/api/v1/alert-rules/"+id, nil, e.as("acme/editor")).wantStatus(http.StatusNoContent)
 }
 
 func TestNotifications(t *testing.T) {

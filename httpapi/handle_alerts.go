@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 
 	"livedash"
@@ -42,13 +41,31 @@ func handleAlertRuleCreate(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
+		w.Header().Set("ETag", etag(rule.Version))
 		encode(w, http.StatusCreated, rule)
+	})
+}
+
+func handleAlertRuleGet(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rule, err := d.Service.AlertRule(r.Context(), principalOf(r), r.PathValue("id"))
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		w.Header().Set("ETag", etag(rule.Version))
+		encode(w, http.StatusOK, rule)
 	})
 }
 
 func handleAlertRuleDelete(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := d.Service.DeleteAlertRule(r.Context(), principalOf(r), r.PathValue("id")); err != nil {
+		version, err := versionOf(r, nil, false)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		if err := d.Service.DeleteAlertRule(r.Context(), principalOf(r), r.PathValue("id"), version); err != nil {
 			writeError(w, r, d.Logger, err)
 			return
 		}
@@ -93,7 +110,8 @@ func handleAlertAck(d Deps) http.Handler {
 	})
 }
 
-// alertRulePatchRequest changes the fields it carries.
+// alertRulePatchRequest changes the fields it carries; Version (or If-Match) is the version the
+// client read.
 type alertRulePatchRequest struct {
 	Name       *string              `json:"name"`
 	MetricCode *string              `json:"metric_code"`
@@ -104,6 +122,7 @@ type alertRulePatchRequest struct {
 	Severity   *string              `json:"severity"`
 	Recipients *livedash.Recipients `json:"recipients"`
 	Enabled    *bool                `json:"enabled"`
+	Version    *int64               `json:"version"`
 }
 
 func handleAlertRuleUpdate(d Deps) http.Handler {
@@ -113,8 +132,16 @@ func handleAlertRuleUpdate(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
+		version, err := versionOf(r, req.Version, true)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
 		caller := principalOf(r)
-		rule, err := currentAlertRule(r.Context(), d, caller, r.PathValue("id"))
+		// The fields the body leaves out keep their current values. The store refuses the update
+		// unless the rule is still at version, so a rule changed since the client read it is a
+		// conflict, never a merge of its edits with someone else's.
+		rule, err := d.Service.AlertRule(r.Context(), caller, r.PathValue("id"))
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
@@ -128,40 +155,13 @@ func handleAlertRuleUpdate(d Deps) http.Handler {
 		set(&rule.Severity, req.Severity)
 		set(&rule.Recipients, req.Recipients)
 		set(&rule.Enabled, req.Enabled)
+		rule.Version = version
 		rule, err = d.Service.UpdateAlertRule(r.Context(), caller, rule)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
 		}
+		w.Header().Set("ETag", etag(rule.Version))
 		encode(w, http.StatusOK, rule)
 	})
-}
-
-// alertRuleReader is implemented by services that can read one alert rule by id.
-type alertRuleReader interface {
-	AlertRule(ctx context.Context, p livedash.Principal, id string) (livedash.AlertRule, error)
-}
-
-// currentAlertRule returns rule id of the caller's tenant: from the service when it reads rules by
-// id, else by paging through the rules.
-func currentAlertRule(ctx context.Context, d Deps, p livedash.Principal, id string) (livedash.AlertRule, error) {
-	if rr, ok := d.Service.(alertRuleReader); ok {
-		return rr.AlertRule(ctx, p, id)
-	}
-	opt := livedash.ListOptions{Limit: livedash.MaxLimit}
-	for {
-		page, err := d.Service.ListAlertRules(ctx, p, opt)
-		if err != nil {
-			return livedash.AlertRule{}, err
-		}
-		for _, rule := range page.Items {
-			if rule.ID == id {
-				return rule, nil
-			}
-		}
-		if page.NextCursor == "" {
-			return livedash.AlertRule{}, errorf(livedash.ENotFound, "alert rule %s not found", id)
-		}
-		opt.Cursor = page.NextCursor
-	}
 }

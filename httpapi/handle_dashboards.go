@@ -124,25 +124,3 @@ func handleDashboardDelete(d Deps) http.Handler {
 		w.WriteHeader(http.StatusNoContent)
 	})
 }
-
-// versionOf returns the version a write is based on: from the body, else If-Match. They must
-// agree when both are given. Without either it is an error when required, else 0 (any version).
-func versionOf(r *http.Request, body *int64, required bool) (int64, error) {
-	hv, hok, err := ifMatchVersion(r)
-	if err != nil {
-		return 0, err
-	}
-	switch {
-	case body != nil && *body < 1:
-		return 0, badField("version", "must be the version you read (1 or more)")
-	case body != nil && hok && *body != hv:
-		return 0, badField("version", "differs from If-Match")
-	case body != nil:
-		return *body, nil
-	case hok:
-		return hv, nil
-	case required:
-		return 0, badField("version", `is required: send the version you read in the body or as If-Match: "<version>"`)
-	}
-	return 0, nil
-}

@@ -13,12 +13,14 @@ type projectCreateRequest struct {
 	Members     []string `json:"members"`
 }
 
-// projectPatchRequest changes the fields it carries.
+// projectPatchRequest changes the fields it carries; Version (or If-Match) is the version the
+// client read.
 type projectPatchRequest struct {
 	Name        *string   `json:"name"`
 	Description *string   `json:"description"`
 	Status      *string   `json:"status"`
 	Members     *[]string `json:"members"`
+	Version     *int64    `json:"version"`
 }
 
 func handleProjectList(d Deps) http.Handler { return listHandler(d, d.Service.ListProjects) }
@@ -37,6 +39,7 @@ func handleProjectCreate(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
+		w.Header().Set("ETag", etag(p.Version))
 		encode(w, http.StatusCreated, p)
 	})
 }
@@ -48,6 +51,7 @@ func handleProjectGet(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
+		w.Header().Set("ETag", etag(p.Version))
 		encode(w, http.StatusOK, p)
 	})
 }
@@ -59,7 +63,14 @@ func handleProjectUpdate(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
+		version, err := versionOf(r, req.Version, true)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
 		caller := principalOf(r)
+		// The fields the body leaves out keep their current values; the store refuses the update
+		// unless the project is still at version (see handleAlertRuleUpdate).
 		p, err := d.Service.Project(r.Context(), caller, r.PathValue("id"))
 		if err != nil {
 			writeError(w, r, d.Logger, err)
@@ -69,18 +80,25 @@ func handleProjectUpdate(d Deps) http.Handler {
 		set(&p.Description, req.Description)
 		set(&p.Status, req.Status)
 		set(&p.Members, req.Members)
+		p.Version = version
 		p, err = d.Service.UpdateProject(r.Context(), caller, p)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
 		}
+		w.Header().Set("ETag", etag(p.Version))
 		encode(w, http.StatusOK, p)
 	})
 }
 
 func handleProjectDelete(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := d.Service.DeleteProject(r.Context(), principalOf(r), r.PathValue("id")); err != nil {
+		version, err := versionOf(r, nil, false)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		if err := d.Service.DeleteProject(r.Context(), principalOf(r), r.PathValue("id"), version); err != nil {
 			writeError(w, r, d.Logger, err)
 			return
 		}

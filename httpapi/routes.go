@@ -52,6 +52,7 @@ var routes = []route{
 
 	{"GET", "/api/v1/alert-rules", user, handleAlertRuleList},
 	{"POST", "/api/v1/alert-rules", user, handleAlertRuleCreate},
+	{"GET", "/api/v1/alert-rules/{id}", user, handleAlertRuleGet},
 	{"PATCH", "/api/v1/alert-rules/{id}", user, handleAlertRuleUpdate},
 	{"DELETE", "/api/v1/alert-rules/{id}", user, handleAlertRuleDelete},
 	{"GET", "/api/v1/alerts", user, handleAlertList},

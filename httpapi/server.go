@@ -38,7 +38,7 @@ type Service interface {
 	Project(ctx context.Context, p livedash.Principal, id string) (livedash.Project, error)
 	CreateProject(ctx context.Context, p livedash.Principal, pr livedash.Project) (livedash.Project, error)
 	UpdateProject(ctx context.Context, p livedash.Principal, pr livedash.Project) (livedash.Project, error)
-	DeleteProject(ctx context.Context, p livedash.Principal, id string) error
+	DeleteProject(ctx context.Context, p livedash.Principal, id string, version int64) error
 
 	Ingest(ctx context.Context, tenant string, points []livedash.MetricPoint) (service.IngestResult, error)
 	IngestAs(ctx context.Context, p livedash.Principal, points []livedash.MetricPoint) (service.IngestResult, error)
@@ -48,9 +48,10 @@ type Service interface {
 	Insights(ctx context.Context, p livedash.Principal, limit int) ([]analytics.Insight, error)
 
 	ListAlertRules(ctx context.Context, p livedash.Principal, opt livedash.ListOptions) (livedash.Page[livedash.AlertRule], error)
+	AlertRule(ctx context.Context, p livedash.Principal, id string) (livedash.AlertRule, error)
 	CreateAlertRule(ctx context.Context, p livedash.Principal, r livedash.AlertRule) (livedash.AlertRule, error)
 	UpdateAlertRule(ctx context.Context, p livedash.Principal, r livedash.AlertRule) (livedash.AlertRule, error)
-	DeleteAlertRule(ctx context.Context, p livedash.Principal, id string) error
+	DeleteAlertRule(ctx context.Context, p livedash.Principal, id string, version int64) error
 	ListAlerts(ctx context.Context, p livedash.Principal, f livedash.AlertFilter, opt livedash.ListOptions) (livedash.Page[livedash.Alert], error)
 	AcknowledgeAlert(ctx context.Context, p livedash.Principal, id string) (livedash.Alert, error)
 

@@ -26,12 +26,12 @@ type tenantAlerts struct {
 
 // ruleState is the evaluation state of one rule.
 type ruleState struct {
-	updatedAt time.Time // the rule's UpdatedAt: a changed rule starts over
-	last      time.Time // time of the latest point seen; older points are ignored
-	breached  bool
-	since     time.Time // first point of the current breach
-	fired     bool      // an alert is open for the current breach (as far as we know)
-	checked   bool      // whether we know if the rule has an open alert (false after a start)
+	version  int64     // the rule's Version: a changed rule starts over (even within one millisecond)
+	last     time.Time // time of the latest point seen; older points are ignored
+	breached bool
+	since    time.Time // first point of the current breach
+	fired    bool      // an alert is open for the current breach (as far as we know)
+	checked  bool      // whether we know if the rule has an open alert (false after a start)
 }
 
 func (s *Service) tenantAlerts(tenant string) *tenantAlerts {
@@ -109,8 +109,8 @@ func (s *Service) evaluateAlerts(ctx context.Context, tenant string, batch []*ba
 				continue
 			}
 			st := ta.state[r.ID]
-			if st == nil || !st.updatedAt.Equal(r.UpdatedAt) {
-				st = &ruleState{updatedAt: r.UpdatedAt}
+			if st == nil || st.version != r.Version {
+				st = &ruleState{version: r.Version}
 				ta.state[r.ID] = st
 			}
 			actions = st.evaluate(r, bs.points, actions)
@@ -222,12 +222,20 @@ func (s *Service) ListAlertRules(ctx context.Context, p livedash.Principal, opt 
 	return s.store.ListAlertRules(ctx, p.Tenant, livedash.AlertRuleFilter{}, opt)
 }
 
-// CreateAlertRule creates rule r. Editors and admins.
+// AlertRule returns alert rule id. Any role.
+func (s *Service) AlertRule(ctx context.Context, p livedash.Principal, id string) (livedash.AlertRule, error) {
+	if err := canRead(p); err != nil {
+		return livedash.AlertRule{}, err
+	}
+	return s.store.AlertRule(ctx, p.Tenant, id)
+}
+
+// CreateAlertRule creates rule r with version 1. Editors and admins.
 func (s *Service) CreateAlertRule(ctx context.Context, p livedash.Principal, r livedash.AlertRule) (livedash.AlertRule, error) {
 	if err := canEdit(p); err != nil {
 		return livedash.AlertRule{}, err
 	}
-	r.ID, r.Tenant = "", p.Tenant
+	r.ID, r.Tenant, r.Version = "", p.Tenant, 0
 	if err := r.Validate(); err != nil {
 		return livedash.AlertRule{}, err
 	}
@@ -239,8 +247,9 @@ func (s *Service) CreateAlertRule(ctx context.Context, p livedash.Principal, r l
 	return created, nil
 }
 
-// UpdateAlertRule replaces rule r.ID; its evaluation starts over. Disabling a rule resolves its
-// open alert (alert_update). Editors and admins.
+// UpdateAlertRule replaces rule r.ID; r.Version is the version the caller read (a stale one is
+// *livedash.VersionConflict). Its evaluation starts over. Disabling a rule resolves its open alert
+// (alert_update). Editors and admins.
 func (s *Service) UpdateAlertRule(ctx context.Context, p livedash.Principal, r livedash.AlertRule) (livedash.AlertRule, error) {
 	if err := canEdit(p); err != nil {
 		return livedash.AlertRule{}, err
@@ -260,9 +269,10 @@ func (s *Service) UpdateAlertRule(ctx context.Context, p livedash.Principal, r l
 	return updated, nil
 }
 
-// DeleteAlertRule deletes rule id; the store resolves its open alert, which is announced with
-// alert_update to the rule's recipients. Editors and admins.
-func (s *Service) DeleteAlertRule(ctx context.Context, p livedash.Principal, id string) error {
+// DeleteAlertRule deletes rule id if its version is still version (0: any); the store resolves
+// its open alert, which is announced with alert_update to the rule's recipients. Editors and
+// admins.
+func (s *Service) DeleteAlertRule(ctx context.Context, p livedash.Principal, id string, version int64) error {
 	if err := canEdit(p); err != nil {
 		return err
 	}
@@ -277,7 +287,7 @@ func (s *Service) DeleteAlertRule(ctx context.Context, p livedash.Principal, id 
 			return err
 		}
 	}
-	if err := s.store.DeleteAlertRule(ctx, p.Tenant, id); err != nil {
+	if err := s.store.DeleteAlertRule(ctx, p.Tenant, id, version); err != nil {
 		return err
 	}
 	s.rulesChanged(p.Tenant, id)

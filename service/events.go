@@ -52,6 +52,7 @@ type WidgetEvent struct {
 // ProjectEvent is the data of project_update.
 type ProjectEvent struct {
 	ProjectID      string `json:"project_id"`
+	Version        int64  `json:"version"` // the project's version after the change
 	Name           string `json:"name"`
 	PreviousName   string `json:"previous_name,omitempty"` // only when the name changed
 	Status         string `json:"status"`

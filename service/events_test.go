@@ -139,6 +139,26 @@ func TestNoEventWhenWriteFails(t *testing.T) {
 	if _, err := e.svc.UpdateWidget(ctxT, e.editor, w2); err != nil {
 		t.Fatal(err)
 	}
+	// A project and a rule with an open alert, each changed once since version 1 was read.
+	pr, err := e.svc.CreateProject(ctxT, e.editor, livedash.Project{Name: "Apollo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.UpdateProject(ctxT, e.editor, pr); err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.svc.CreateAlertRule(ctxT, e.editor, livedash.AlertRule{Name: "r", MetricCode: "cpu", Comparison: livedash.CompareGT,
+		Threshold: 1, Severity: livedash.SeverityWarning, Enabled: true, Recipients: livedash.Recipients{Users: []string{e.editor.UserID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, _, err := e.store.FireAlert(ctxT, tenantA, r.ID, 2, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.UpdateAlertRule(ctxT, e.editor, r); err != nil {
+		t.Fatal(err)
+	}
 	e.pub.take()
 
 	tests := []struct {
@@ -164,9 +184,33 @@ func TestNoEventWhenWriteFails(t *testing.T) {
 			return err
 		}, livedash.EBadRequest},
 		{"project missing", func() error {
-			_, err := e.svc.UpdateProject(ctxT, e.editor, livedash.Project{ID: "nope", Name: "x", Status: livedash.ProjectPaused})
+			_, err := e.svc.UpdateProject(ctxT, e.editor, livedash.Project{ID: "nope", Name: "x", Status: livedash.ProjectPaused, Version: 1})
 			return err
 		}, livedash.ENotFound},
+		{"stale project update", func() error {
+			pr.Status = livedash.ProjectPaused
+			_, err := e.svc.UpdateProject(ctxT, e.editor, pr)
+			return err
+		}, livedash.EConflict},
+		{"project update without version", func() error {
+			p := pr
+			p.Status, p.Version = livedash.ProjectPaused, 0
+			_, err := e.svc.UpdateProject(ctxT, e.editor, p)
+			return err
+		}, livedash.EBadRequest},
+		{"stale project delete", func() error { return e.svc.DeleteProject(ctxT, e.editor, pr.ID, pr.Version) }, livedash.EConflict},
+		{"stale rule update (disabling)", func() error {
+			r.Enabled = false
+			_, err := e.svc.UpdateAlertRule(ctxT, e.editor, r)
+			return err
+		}, livedash.EConflict},
+		{"rule update without version", func() error {
+			x := r
+			x.Enabled, x.Version = false, 0
+			_, err := e.svc.UpdateAlertRule(ctxT, e.editor, x)
+			return err
+		}, livedash.EBadRequest},
+		{"stale rule delete", func() error { return e.svc.DeleteAlertRule(ctxT, e.editor, r.ID, r.Version) }, livedash.EConflict},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -181,6 +225,10 @@ func TestNoEventWhenWriteFails(t *testing.T) {
 				t.Fatalf("published %v after a failed write", evs)
 			}
 		})
+	}
+	// Neither the stale disabling nor the stale delete resolved the rule's alert.
+	if a, err := e.store.Alert(ctxT, tenantA, open.ID); err != nil || a.State != livedash.AlertFiring {
+		t.Fatalf("alert after stale writes: %+v, %v", a, err)
 	}
 }
 
@@ -214,9 +262,9 @@ func TestProjectEvents(t *testing.T) {
 		want   *ProjectEvent
 	}{
 		{"status", func(p *livedash.Project) { p.Status = livedash.ProjectPaused },
-			&ProjectEvent{ProjectID: pr.ID, Name: "Apollo", Status: livedash.ProjectPaused, PreviousStatus: livedash.ProjectActive, By: e.editor.UserID}},
+			&ProjectEvent{ProjectID: pr.ID, Version: 2, Name: "Apollo", Status: livedash.ProjectPaused, PreviousStatus: livedash.ProjectActive, By: e.editor.UserID}},
 		{"name", func(p *livedash.Project) { p.Name = "Artemis" },
-			&ProjectEvent{ProjectID: pr.ID, Name: "Artemis", PreviousName: "Apollo", Status: livedash.ProjectPaused, PreviousStatus: livedash.ProjectPaused, By: e.editor.UserID}},
+			&ProjectEvent{ProjectID: pr.ID, Version: 3, Name: "Artemis", PreviousName: "Apollo", Status: livedash.ProjectPaused, PreviousStatus: livedash.ProjectPaused, By: e.editor.UserID}},
 		{"description only", func(p *livedash.Project) { p.Description = "moon" }, nil},
 	}
 	for _, tt := range tests {

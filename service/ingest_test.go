@@ -208,7 +208,7 @@ func TestAlertFiresAtOnceAndAfterRestart(t *testing.T) {
 	// Deleting a rule with an open alert announces its resolution.
 	e.ingest(labelled(30*time.Second, 99))
 	e.pub.take()
-	if err := e.svc.DeleteAlertRule(ctxT, e.editor, r.ID); err != nil {
+	if err := e.svc.DeleteAlertRule(ctxT, e.editor, r.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	evs = e.pub.take()

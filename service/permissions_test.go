@@ -16,6 +16,8 @@ func TestPermissions(t *testing.T) {
 		ok = ""
 		fb = livedash.EForbidden
 		nf = livedash.ENotFound
+		cf = livedash.EConflict
+		br = livedash.EBadRequest
 	)
 	shared := func() livedash.Dashboard {
 		return e.dashboard(e.editor, livedash.VisibilityShared, statWidget(livedash.AggAvg, "cpu"))
@@ -150,8 +152,30 @@ func TestPermissions(t *testing.T) {
 			_, err := s.UpdateProject(ctxT, p, pr)
 			return err
 		}, [6]string{fb, ok, ok, ok, nf, fb}},
-		{"DeleteProject", func(p livedash.Principal) error { return s.DeleteProject(ctxT, p, project().ID) },
+		{"UpdateProject/stale", func(p livedash.Principal) error {
+			pr := project()
+			if _, err := s.UpdateProject(ctxT, e.editor, pr); err != nil {
+				return err
+			}
+			pr.Status = livedash.ProjectPaused
+			_, err := s.UpdateProject(ctxT, p, pr)
+			return err
+		}, [6]string{fb, cf, cf, cf, nf, fb}}, // another tenant learns nothing, not even that it exists
+		{"UpdateProject/no-version", func(p livedash.Principal) error {
+			pr := project()
+			pr.Version = 0
+			_, err := s.UpdateProject(ctxT, p, pr)
+			return err
+		}, [6]string{fb, br, br, br, nf, fb}},
+		{"DeleteProject", func(p livedash.Principal) error { pr := project(); return s.DeleteProject(ctxT, p, pr.ID, pr.Version) },
 			[6]string{fb, ok, ok, ok, nf, fb}},
+		{"DeleteProject/any-version", func(p livedash.Principal) error { return s.DeleteProject(ctxT, p, project().ID, 0) },
+			[6]string{fb, ok, ok, ok, nf, fb}},
+		{"DeleteProject/wrong-version", func(p livedash.Principal) error {
+			pr := project()
+			return s.DeleteProject(ctxT, p, pr.ID, pr.Version+1)
+		},
+			[6]string{fb, cf, cf, cf, nf, fb}},
 
 		{"IngestAs", func(p livedash.Principal) error {
 			_, err := s.IngestAs(ctxT, p, []livedash.MetricPoint{pt("cpu", 0, 1)})
@@ -175,6 +199,8 @@ func TestPermissions(t *testing.T) {
 			return err
 		},
 			[6]string{ok, ok, ok, ok, ok, fb}},
+		{"AlertRule", func(p livedash.Principal) error { _, err := s.AlertRule(ctxT, p, rule().ID); return err },
+			[6]string{ok, ok, ok, ok, nf, fb}},
 		{"CreateAlertRule", func(p livedash.Principal) error {
 			_, err := s.CreateAlertRule(ctxT, p, livedash.AlertRule{Name: "r", MetricCode: "cpu", Comparison: livedash.CompareGT, Severity: livedash.SeverityInfo})
 			return err
@@ -185,8 +211,27 @@ func TestPermissions(t *testing.T) {
 			_, err := s.UpdateAlertRule(ctxT, p, r)
 			return err
 		}, [6]string{fb, ok, ok, ok, nf, fb}},
-		{"DeleteAlertRule", func(p livedash.Principal) error { return s.DeleteAlertRule(ctxT, p, rule().ID) },
+		{"UpdateAlertRule/stale", func(p livedash.Principal) error {
+			r := rule()
+			if _, err := s.UpdateAlertRule(ctxT, e.editor, r); err != nil {
+				return err
+			}
+			r.Threshold = 5
+			_, err := s.UpdateAlertRule(ctxT, p, r)
+			return err
+		}, [6]string{fb, cf, cf, cf, nf, fb}},
+		{"UpdateAlertRule/no-version", func(p livedash.Principal) error {
+			r := rule()
+			r.Version = 0
+			_, err := s.UpdateAlertRule(ctxT, p, r)
+			return err
+		}, [6]string{fb, br, br, br, br, fb}}, // the store asks for the version before looking the rule up
+		{"DeleteAlertRule", func(p livedash.Principal) error { r := rule(); return s.DeleteAlertRule(ctxT, p, r.ID, r.Version) },
 			[6]string{fb, ok, ok, ok, nf, fb}},
+		{"DeleteAlertRule/any-version", func(p livedash.Principal) error { return s.DeleteAlertRule(ctxT, p, rule().ID, 0) },
+			[6]string{fb, ok, ok, ok, nf, fb}},
+		{"DeleteAlertRule/wrong-version", func(p livedash.Principal) error { r := rule(); return s.DeleteAlertRule(ctxT, p, r.ID, r.Version+1) },
+			[6]string{fb, cf, cf, cf, nf, fb}},
 		{"ListAlerts", func(p livedash.Principal) error {
 			_, err := s.ListAlerts(ctxT, p, livedash.AlertFilter{Open: true}, livedash.ListOptions{})
 			return err

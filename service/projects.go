@@ -22,21 +22,21 @@ func (s *Service) Project(ctx context.Context, p livedash.Principal, id string) 
 	return s.store.Project(ctx, p.Tenant, id)
 }
 
-// CreateProject creates pr (active when no status is given). Editors and admins.
+// CreateProject creates pr with version 1 (active when no status is given). Editors and admins.
 func (s *Service) CreateProject(ctx context.Context, p livedash.Principal, pr livedash.Project) (livedash.Project, error) {
 	if err := canEdit(p); err != nil {
 		return livedash.Project{}, err
 	}
-	pr.ID, pr.Tenant = "", p.Tenant
+	pr.ID, pr.Tenant, pr.Version = "", p.Tenant, 0
 	if err := pr.Validate(); err != nil {
 		return livedash.Project{}, err
 	}
 	return s.store.CreateProject(ctx, p.Tenant, pr)
 }
 
-// UpdateProject replaces name, description, status (empty: active) and members of project pr.ID,
-// and publishes project_update on project.{id} when its status or name changed. Editors and
-// admins.
+// UpdateProject replaces name, description, status (empty: active) and members of project pr.ID;
+// pr.Version is the version the caller read (a stale one is *livedash.VersionConflict). It
+// publishes project_update on project.{id} when its status or name changed. Editors and admins.
 func (s *Service) UpdateProject(ctx context.Context, p livedash.Principal, pr livedash.Project) (livedash.Project, error) {
 	if err := canEdit(p); err != nil {
 		return livedash.Project{}, err
@@ -45,6 +45,9 @@ func (s *Service) UpdateProject(ctx context.Context, p livedash.Principal, pr li
 	if err := pr.Validate(); err != nil {
 		return livedash.Project{}, err
 	}
+	// prev gives previous_status and previous_name. The store refuses the update unless the
+	// project is still at pr.Version, so when the update succeeds nothing changed since prev was
+	// read: prev is exactly the state it replaced.
 	prev, err := s.store.Project(ctx, p.Tenant, pr.ID)
 	if err != nil {
 		return livedash.Project{}, err
@@ -55,7 +58,7 @@ func (s *Service) UpdateProject(ctx context.Context, p livedash.Principal, pr li
 	}
 	if updated.Status != prev.Status || updated.Name != prev.Name {
 		ev := ProjectEvent{
-			ProjectID: updated.ID, Name: updated.Name, Status: updated.Status, PreviousStatus: prev.Status, By: p.UserID,
+			ProjectID: updated.ID, Version: updated.Version, Name: updated.Name, Status: updated.Status, PreviousStatus: prev.Status, By: p.UserID,
 		}
 		if updated.Name != prev.Name {
 			ev.PreviousName = prev.Name
@@ -65,10 +68,10 @@ func (s *Service) UpdateProject(ctx context.Context, p livedash.Principal, pr li
 	return updated, nil
 }
 
-// DeleteProject deletes project id. Editors and admins.
-func (s *Service) DeleteProject(ctx context.Context, p livedash.Principal, id string) error {
+// DeleteProject deletes project id if its version is still version (0: any). Editors and admins.
+func (s *Service) DeleteProject(ctx context.Context, p livedash.Principal, id string, version int64) error {
 	if err := canEdit(p); err != nil {
 		return err
 	}
-	return s.store.DeleteProject(ctx, p.Tenant, id)
+	return s.store.DeleteProject(ctx, p.Tenant, id, version)
 }

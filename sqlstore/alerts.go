@@ -11,14 +11,14 @@ import (
 	"livedash"
 )
 
-const ruleColumns = "id, tenant, name, metric_code, labels_key, comparison, threshold, for_ms, severity, recipients_json, enabled, created_at, updated_at"
+const ruleColumns = "id, tenant, name, metric_code, labels_key, comparison, threshold, for_ms, severity, recipients_json, enabled, version, created_at, updated_at"
 
 func scanRule(sc scanner) (livedash.AlertRule, error) {
 	var r livedash.AlertRule
 	var labels, recipients string
 	var forMS, enabled, created, updated int64
 	err := sc.Scan(&r.ID, &r.Tenant, &r.Name, &r.MetricCode, &labels, &r.Comparison, &r.Threshold, &forMS, &r.Severity,
-		&recipients, &enabled, &created, &updated)
+		&recipients, &enabled, &r.Version, &created, &updated)
 	if err != nil {
 		return r, err
 	}
@@ -65,7 +65,7 @@ func (s *Store) CreateAlertRule(ctx context.Context, tenant string, rule livedas
 		return livedash.AlertRule{}, fail("create alert rule", err)
 	}
 	now := s.nowMS()
-	rule.ID, rule.Tenant = s.newID(), tenant
+	rule.ID, rule.Tenant, rule.Version = s.newID(), tenant, 1
 	rule.CreatedAt, rule.UpdatedAt = fromMS(now), fromMS(now)
 	err = s.write(ctx, func(r runner) error {
 		if err := requireTenant(ctx, r, tenant); err != nil {
@@ -74,7 +74,7 @@ func (s *Store) CreateAlertRule(ctx context.Context, tenant string, rule livedas
 		if err := checkRecipients(ctx, r, tenant, rule.Recipients); err != nil {
 			return err
 		}
-		all := append(append([]any{rule.ID, tenant}, args...), now, now)
+		all := append(append([]any{rule.ID, tenant}, args...), rule.Version, now, now)
 		_, err := r.exec(ctx, "INSERT INTO alert_rules ("+ruleColumns+") VALUES ("+placeholders(len(all))+")", all...)
 		return err
 	})
@@ -139,37 +139,55 @@ func (s *Store) UpdateAlertRule(ctx context.Context, tenant string, rule livedas
 	if err := rule.Validate(); err != nil {
 		return livedash.AlertRule{}, err
 	}
+	if rule.Version <= 0 {
+		return livedash.AlertRule{}, livedash.Errorf(livedash.EBadRequest, "version: is required (the version the update is based on)")
+	}
 	rule.For = livedash.Duration(time.Duration(rule.For).Truncate(time.Millisecond))
 	args, err := ruleArgs(rule)
 	if err != nil {
 		return livedash.AlertRule{}, fail("update alert rule", err)
 	}
+	var updated livedash.AlertRule
 	err = s.write(ctx, func(r runner) error {
+		// The update comes first and the recipients are checked after it (an unknown one rolls
+		// it back): versionMismatch must be the first read of the transaction to see the current
+		// version on MySQL.
+		n, err := rowsAffected(r.exec(ctx, "UPDATE alert_rules SET name = ?, metric_code = ?, labels_key = ?, comparison = ?, threshold = ?, for_ms = ?, severity = ?, recipients_json = ?, enabled = ?, version = version + 1, updated_at = ? WHERE tenant = ? AND id = ? AND version = ?",
+			append(args, s.nowMS(), tenant, rule.ID, rule.Version)...))
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return versionMismatch(ctx, r, "alert rule", "alert_rules", tenant, rule.ID)
+		}
 		if err := checkRecipients(ctx, r, tenant, rule.Recipients); err != nil {
 			return err
 		}
-		n, err := rowsAffected(r.exec(ctx, "UPDATE alert_rules SET name = ?, metric_code = ?, labels_key = ?, comparison = ?, threshold = ?, for_ms = ?, severity = ?, recipients_json = ?, enabled = ?, updated_at = ? WHERE tenant = ? AND id = ?",
-			append(args, s.nowMS(), tenant, rule.ID)...))
-		if err == nil && n == 0 {
-			return notFound("alert rule", rule.ID)
-		}
+		// Read back in the transaction: the caller gets the version it wrote, not a later one.
+		updated, err = s.alertRule(ctx, r, tenant, rule.ID)
 		return err
 	})
 	if err != nil {
 		return livedash.AlertRule{}, fail("update alert rule", err)
 	}
-	return s.AlertRule(ctx, tenant, rule.ID)
+	return updated, nil
 }
 
 // DeleteAlertRule implements livedash.AlertStore.
-func (s *Store) DeleteAlertRule(ctx context.Context, tenant, id string) error {
+func (s *Store) DeleteAlertRule(ctx context.Context, tenant, id string, version int64) error {
 	err := s.write(ctx, func(r runner) error {
-		n, err := rowsAffected(r.exec(ctx, "DELETE FROM alert_rules WHERE tenant = ? AND id = ?", tenant, id))
+		q := "DELETE FROM alert_rules WHERE tenant = ? AND id = ?"
+		args := []any{tenant, id}
+		if version != 0 {
+			q += " AND version = ?"
+			args = append(args, version)
+		}
+		n, err := rowsAffected(r.exec(ctx, q, args...))
 		if err != nil {
 			return err
 		}
 		if n == 0 {
-			return notFound("alert rule", id)
+			return versionMismatch(ctx, r, "alert rule", "alert_rules", tenant, id)
 		}
 		_, err = r.exec(ctx, "UPDATE alerts SET state = ?, open_rule = NULL, resolved_at = ? WHERE tenant = ? AND open_rule = ?",
 			livedash.AlertResolved, s.nowMS(), tenant, id)

@@ -61,7 +61,7 @@ func TestAlertRules(t *testing.T) {
 		if got := must[[]string](t)(s.AlertRecipients(ctxT, tn, r.ID)); !slices.Equal(got, []string{ed.ID}) {
 			t.Errorf("AlertRecipients after update = %v", got)
 		}
-		_, err := s.UpdateAlertRule(ctxT, tn, livedash.AlertRule{ID: "nope", Name: "x", MetricCode: "x", Comparison: "gt", Severity: "info"})
+		_, err := s.UpdateAlertRule(ctxT, tn, livedash.AlertRule{ID: "nope", Name: "x", MetricCode: "x", Comparison: "gt", Severity: "info", Version: 1})
 		wantCode(t, err, livedash.ENotFound)
 
 		mem := must[livedash.AlertRule](t)(s.CreateAlertRule(ctxT, tn, livedash.AlertRule{Name: "mem", MetricCode: "mem", Comparison: livedash.CompareLT, Threshold: 1, Severity: livedash.SeverityWarning, Enabled: true}))
@@ -82,8 +82,8 @@ func TestAlertRules(t *testing.T) {
 			t.Errorf("cpu rules: %v", got)
 		}
 
-		ok(t, s.DeleteAlertRule(ctxT, tn, mem.ID))
-		wantCode(t, s.DeleteAlertRule(ctxT, tn, mem.ID), livedash.ENotFound)
+		ok(t, s.DeleteAlertRule(ctxT, tn, mem.ID, 0))
+		wantCode(t, s.DeleteAlertRule(ctxT, tn, mem.ID, 0), livedash.ENotFound)
 		_, err = s.AlertRule(ctxT, tn, mem.ID)
 		wantCode(t, err, livedash.ENotFound)
 		_, err = s.AlertRecipients(ctxT, tn, mem.ID)
@@ -177,7 +177,7 @@ func TestAlertStates(t *testing.T) {
 		// Deleting a rule resolves its open alert and keeps the history.
 		c, _, err := s.FireAlert(ctxT, tn, r.ID, 92, "")
 		ok(t, err)
-		ok(t, s.DeleteAlertRule(ctxT, tn, r.ID))
+		ok(t, s.DeleteAlertRule(ctxT, tn, r.ID, 0))
 		if got := must[livedash.Alert](t)(s.Alert(ctxT, tn, c.ID)); got.State != livedash.AlertResolved {
 			t.Errorf("alert of a deleted rule: %+v", got)
 		}
@@ -206,4 +206,55 @@ func TestCheckAlertTransition(t *testing.T) {
 			t.Errorf("%s → %s: %v", tt.from, tt.to, err)
 		}
 	}
+}
+
+func TestAlertRuleVersions(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *Store) {
+		tn := newTenant(t, s)
+		r := must[livedash.AlertRule](t)(s.CreateAlertRule(ctxT, tn, cpuRule(livedash.Recipients{})))
+		if r.Version != 1 {
+			t.Fatalf("created with version %d, want 1", r.Version)
+		}
+		if got := must[livedash.AlertRule](t)(s.AlertRule(ctxT, tn, r.ID)); got.Version != 1 {
+			t.Fatalf("AlertRule version = %d, want 1", got.Version)
+		}
+
+		// Two editors read version 1: the first update wins and moves the version on, the second
+		// gets a conflict naming the current version and changes nothing.
+		a, b := r, r
+		a.Threshold = 80
+		a = must[livedash.AlertRule](t)(s.UpdateAlertRule(ctxT, tn, a))
+		if a.Version != 2 || a.Threshold != 80 {
+			t.Fatalf("updated %+v, want version 2 and threshold 80", a)
+		}
+		b.Name = "CPU very high"
+		_, err := s.UpdateAlertRule(ctxT, tn, b)
+		wantConflict(t, err, 2)
+		if cur := must[livedash.AlertRule](t)(s.AlertRule(ctxT, tn, r.ID)); cur.Name != "CPU high" || cur.Threshold != 80 || cur.Version != 2 {
+			t.Errorf("stale update changed the rule: %+v", cur)
+		}
+		a.Enabled = false
+		a = must[livedash.AlertRule](t)(s.UpdateAlertRule(ctxT, tn, a))
+		if a.Version != 3 {
+			t.Errorf("second update: version %d, want 3", a.Version)
+		}
+		if page := must[livedash.Page[livedash.AlertRule]](t)(s.ListAlertRules(ctxT, tn, livedash.AlertRuleFilter{}, livedash.ListOptions{})); len(page.Items) != 1 || page.Items[0].Version != 3 {
+			t.Errorf("listed %+v, want version 3", page.Items)
+		}
+
+		b.Version = 0
+		_, err = s.UpdateAlertRule(ctxT, tn, b)
+		wantCode(t, err, livedash.EBadRequest)
+		b.ID, b.Version = "nope", 1
+		_, err = s.UpdateAlertRule(ctxT, tn, b)
+		wantCode(t, err, livedash.ENotFound)
+
+		// Deletes: a stale version is a conflict and keeps the rule; the current one deletes it.
+		wantConflict(t, s.DeleteAlertRule(ctxT, tn, r.ID, 2), 3)
+		must[livedash.AlertRule](t)(s.AlertRule(ctxT, tn, r.ID))
+		ok(t, s.DeleteAlertRule(ctxT, tn, r.ID, 3))
+		wantCode(t, s.DeleteAlertRule(ctxT, tn, r.ID, 3), livedash.ENotFound)
+		_, err = s.AlertRule(ctxT, tn, r.ID)
+		wantCode(t, err, livedash.ENotFound)
+	})
 }

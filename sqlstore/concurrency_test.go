@@ -52,6 +52,53 @@ func TestConcurrentDashboardEdits(t *testing.T) {
 	})
 }
 
+// TestConcurrentRuleAndProjectEdits: as TestConcurrentDashboardEdits, for alert rules (with a
+// recipient user, whose check reads before the update) and projects (with members).
+func TestConcurrentRuleAndProjectEdits(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *Store) {
+		tn := newTenant(t, s)
+		u := newUser(t, s, tn, "ops", livedash.RoleEditor)
+		r := must[livedash.AlertRule](t)(s.CreateAlertRule(ctxT, tn, cpuRule(livedash.Recipients{Users: []string{u.ID}})))
+		p := must[livedash.Project](t)(s.CreateProject(ctxT, tn, livedash.Project{Name: "race", Members: []string{u.ID}}))
+		const editors = 8
+		var wg sync.WaitGroup
+		rerrs := make([]error, editors)
+		perrs := make([]error, editors)
+		for i := range editors {
+			wg.Go(func() {
+				e := r
+				e.Name = fmt.Sprint("editor ", i)
+				_, rerrs[i] = s.UpdateAlertRule(ctxT, tn, e)
+				q := p
+				q.Name = fmt.Sprint("editor ", i)
+				_, perrs[i] = s.UpdateProject(ctxT, tn, q)
+			})
+		}
+		wg.Wait()
+		for name, es := range map[string][]error{"alert rule": rerrs, "project": perrs} {
+			wins := 0
+			for _, err := range es {
+				if err == nil {
+					wins++
+					continue
+				}
+				if vc, ok := errors.AsType[*livedash.VersionConflict](err); !ok || vc.Current != 2 {
+					t.Errorf("%s: loser got %v, want a conflict at version 2", name, err)
+				}
+			}
+			if wins != 1 {
+				t.Errorf("%s: %d editors won, want 1", name, wins)
+			}
+		}
+		if cur := must[livedash.AlertRule](t)(s.AlertRule(ctxT, tn, r.ID)); cur.Version != 2 {
+			t.Errorf("after the race: rule v%d", cur.Version)
+		}
+		if cur := must[livedash.Project](t)(s.Project(ctxT, tn, p.ID)); cur.Version != 2 || len(cur.Members) != 1 {
+			t.Errorf("after the race: project %+v", cur)
+		}
+	})
+}
+
 // TestConcurrentFire: evaluators firing one rule together open one alert.
 func TestConcurrentFire(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *Store) {

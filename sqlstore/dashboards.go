@@ -153,7 +153,9 @@ func (s *Store) UpdateDashboard(ctx context.Context, tenant string, d livedash.D
 }
 
 // versionMismatch explains an optimistic update or delete that matched no row: ENotFound when
-// the record is gone, *VersionConflict with the current version otherwise.
+// the record is gone, *VersionConflict with the current version otherwise. It must be the first
+// read of its transaction: on MySQL (repeatable read) the first read fixes the snapshot, and one
+// taken before a concurrent writer committed would report the version that writer replaced.
 func versionMismatch(ctx context.Context, r runner, resource, table, tenant, id string, extra ...any) error {
 	q := "SELECT version FROM " + table + " WHERE tenant = ? AND id = ?"
 	args := []any{tenant, id}

@@ -80,9 +80,13 @@ func TestTenantIsolation(t *testing.T) {
 		// Projects.
 		_, err = s.Project(ctxT, b, a.project.ID)
 		notFound("Project", err)
-		_, err = s.UpdateProject(ctxT, b, livedash.Project{ID: a.project.ID, Name: "x"})
-		notFound("UpdateProject", err)
-		notFound("DeleteProject", s.DeleteProject(ctxT, b, a.project.ID))
+		// A stale version is not found too, not a conflict telling A's current version.
+		for _, v := range []int64{a.project.Version, a.project.Version + 5} {
+			_, err = s.UpdateProject(ctxT, b, livedash.Project{ID: a.project.ID, Name: "x", Version: v})
+			notFound("UpdateProject", err)
+			notFound("DeleteProject", s.DeleteProject(ctxT, b, a.project.ID, v))
+		}
+		notFound("DeleteProject (any version)", s.DeleteProject(ctxT, b, a.project.ID, 0))
 		notFound("AddProjectMember", s.AddProjectMember(ctxT, b, a.project.ID, bUser.ID))
 		notFound("AddProjectMember (A's user)", s.AddProjectMember(ctxT, b, must[livedash.Project](t)(s.CreateProject(ctxT, b, livedash.Project{Name: "B"})).ID, a.user.ID))
 		notFound("RemoveProjectMember", s.RemoveProjectMember(ctxT, b, a.project.ID, a.user.ID))
@@ -147,9 +151,13 @@ func TestTenantIsolation(t *testing.T) {
 		empty("ListAlertRules", len(rules.Items), err)
 		r := a.rule
 		r.Threshold = -1
-		_, err = s.UpdateAlertRule(ctxT, b, r)
-		notFound("UpdateAlertRule", err)
-		notFound("DeleteAlertRule", s.DeleteAlertRule(ctxT, b, a.rule.ID))
+		for _, v := range []int64{a.rule.Version, a.rule.Version + 5} {
+			r.Version = v
+			_, err = s.UpdateAlertRule(ctxT, b, r)
+			notFound("UpdateAlertRule", err)
+			notFound("DeleteAlertRule", s.DeleteAlertRule(ctxT, b, a.rule.ID, v))
+		}
+		notFound("DeleteAlertRule (any version)", s.DeleteAlertRule(ctxT, b, a.rule.ID, 0))
 		_, err = s.AlertRecipients(ctxT, b, a.rule.ID)
 		notFound("AlertRecipients", err)
 		_, err = s.CreateAlertRule(ctxT, b, cpuRule(livedash.Recipients{Users: []string{a.user.ID}}))

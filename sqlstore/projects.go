@@ -9,12 +9,12 @@ import (
 	"livedash"
 )
 
-const projectColumns = "id, tenant, name, description, status, created_at, updated_at"
+const projectColumns = "id, tenant, name, description, status, version, created_at, updated_at"
 
 func scanProject(sc scanner) (livedash.Project, error) {
 	var p livedash.Project
 	var created, updated int64
-	err := sc.Scan(&p.ID, &p.Tenant, &p.Name, &p.Description, &p.Status, &created, &updated)
+	err := sc.Scan(&p.ID, &p.Tenant, &p.Name, &p.Description, &p.Status, &p.Version, &created, &updated)
 	p.CreatedAt, p.UpdatedAt = fromMS(created), fromMS(updated)
 	p.Members = []string{}
 	return p, err
@@ -29,15 +29,15 @@ func (s *Store) CreateProject(ctx context.Context, tenant string, p livedash.Pro
 		p.Status = livedash.ProjectActive
 	}
 	now := s.nowMS()
-	p.ID, p.Tenant = s.newID(), tenant
+	p.ID, p.Tenant, p.Version = s.newID(), tenant, 1
 	p.CreatedAt, p.UpdatedAt = fromMS(now), fromMS(now)
 	p.Members = sortedCopy(p.Members)
 	err := s.write(ctx, func(r runner) error {
 		if err := requireTenant(ctx, r, tenant); err != nil {
 			return err
 		}
-		if _, err := r.exec(ctx, "INSERT INTO projects ("+projectColumns+") VALUES (?, ?, ?, ?, ?, ?, ?)",
-			p.ID, tenant, p.Name, p.Description, p.Status, now, now); err != nil {
+		if _, err := r.exec(ctx, "INSERT INTO projects ("+projectColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			p.ID, tenant, p.Name, p.Description, p.Status, p.Version, now, now); err != nil {
 			return err
 		}
 		return s.insertMembers(ctx, r, tenant, p.ID, p.Members)
@@ -93,7 +93,11 @@ func requireProject(ctx context.Context, r runner, tenant, id string) error {
 
 // Project implements livedash.ProjectStore.
 func (s *Store) Project(ctx context.Context, tenant, id string) (livedash.Project, error) {
-	ps, err := s.queryProjects(ctx, "SELECT "+projectColumns+" FROM projects WHERE tenant = ? AND id = ?", tenant, id)
+	return s.project(ctx, s.read(), tenant, id)
+}
+
+func (s *Store) project(ctx context.Context, r runner, tenant, id string) (livedash.Project, error) {
+	ps, err := s.queryProjects(ctx, r, "SELECT "+projectColumns+" FROM projects WHERE tenant = ? AND id = ?", tenant, id)
 	if err != nil {
 		return livedash.Project{}, fail("project", err)
 	}
@@ -124,16 +128,15 @@ func (s *Store) ListProjects(ctx context.Context, tenant string, f livedash.Proj
 	}
 	q += " ORDER BY id LIMIT ?"
 	args = append(args, lq.limit+1)
-	ps, err := s.queryProjects(ctx, q, args...)
+	ps, err := s.queryProjects(ctx, s.read(), q, args...)
 	if err != nil {
 		return livedash.Page[livedash.Project]{}, fail("list projects", err)
 	}
 	return page(ps, lq.limit, func(p livedash.Project) string { return p.ID }), nil
 }
 
-// queryProjects runs a projects query and fills in the members of the projects found.
-func (s *Store) queryProjects(ctx context.Context, query string, args ...any) ([]livedash.Project, error) {
-	r := s.read()
+// queryProjects runs a projects query on r and fills in the members of the projects found.
+func (s *Store) queryProjects(ctx context.Context, r runner, query string, args ...any) ([]livedash.Project, error) {
 	rows, err := r.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -178,35 +181,50 @@ func (s *Store) UpdateProject(ctx context.Context, tenant string, p livedash.Pro
 	if err := p.Validate(); err != nil {
 		return livedash.Project{}, err
 	}
+	if p.Version <= 0 {
+		return livedash.Project{}, livedash.Errorf(livedash.EBadRequest, "version: is required (the version the update is based on)")
+	}
 	if p.Status == "" {
 		p.Status = livedash.ProjectActive
 	}
+	var updated livedash.Project
 	err := s.write(ctx, func(r runner) error {
-		n, err := rowsAffected(r.exec(ctx, "UPDATE projects SET name = ?, description = ?, status = ?, updated_at = ? WHERE tenant = ? AND id = ?",
-			p.Name, p.Description, p.Status, s.nowMS(), tenant, p.ID))
+		n, err := rowsAffected(r.exec(ctx, "UPDATE projects SET name = ?, description = ?, status = ?, version = version + 1, updated_at = ? WHERE tenant = ? AND id = ? AND version = ?",
+			p.Name, p.Description, p.Status, s.nowMS(), tenant, p.ID, p.Version))
 		if err != nil {
 			return err
 		}
 		if n == 0 {
-			return notFound("project", p.ID)
+			return versionMismatch(ctx, r, "project", "projects", tenant, p.ID)
 		}
 		if _, err := r.exec(ctx, "DELETE FROM project_members WHERE project_id = ?", p.ID); err != nil {
 			return err
 		}
-		return s.insertMembers(ctx, r, tenant, p.ID, p.Members)
+		if err := s.insertMembers(ctx, r, tenant, p.ID, p.Members); err != nil {
+			return err
+		}
+		// Read back in the transaction: the caller gets the version it wrote, not a later one.
+		updated, err = s.project(ctx, r, tenant, p.ID)
+		return err
 	})
 	if err != nil {
 		return livedash.Project{}, fail("update project", err)
 	}
-	return s.Project(ctx, tenant, p.ID)
+	return updated, nil
 }
 
 // DeleteProject implements livedash.ProjectStore.
-func (s *Store) DeleteProject(ctx context.Context, tenant, id string) error {
+func (s *Store) DeleteProject(ctx context.Context, tenant, id string, version int64) error {
 	err := s.write(ctx, func(r runner) error {
-		n, err := rowsAffected(r.exec(ctx, "DELETE FROM projects WHERE tenant = ? AND id = ?", tenant, id))
+		q := "DELETE FROM projects WHERE tenant = ? AND id = ?"
+		args := []any{tenant, id}
+		if version != 0 {
+			q += " AND version = ?"
+			args = append(args, version)
+		}
+		n, err := rowsAffected(r.exec(ctx, q, args...))
 		if err == nil && n == 0 {
-			return notFound("project", id)
+			return versionMismatch(ctx, r, "project", "projects", tenant, id)
 		}
 		return err
 	})
@@ -219,7 +237,20 @@ func (s *Store) AddProjectMember(ctx context.Context, tenant, projectID, userID 
 		if err := requireProject(ctx, r, tenant, projectID); err != nil {
 			return err
 		}
-		return s.insertMembers(ctx, r, tenant, projectID, []string{userID})
+		// Asked first rather than from the insert's row count: MySQL counts a colliding row as
+		// found (clientFoundRows), so the count cannot tell a new member from an old one.
+		var one int
+		err := r.queryRow(ctx, "SELECT 1 FROM project_members WHERE project_id = ? AND user_id = ?", projectID, userID).Scan(&one)
+		if err == nil {
+			return nil // a member already: nothing changes, the version neither
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if err := s.insertMembers(ctx, r, tenant, projectID, []string{userID}); err != nil {
+			return err
+		}
+		return s.bumpProject(ctx, r, tenant, projectID)
 	})
 	return fail("add project member", err)
 }
@@ -230,10 +261,20 @@ func (s *Store) RemoveProjectMember(ctx context.Context, tenant, projectID, user
 		if err := requireProject(ctx, r, tenant, projectID); err != nil {
 			return err
 		}
-		_, err := r.exec(ctx, "DELETE FROM project_members WHERE tenant = ? AND project_id = ? AND user_id = ?", tenant, projectID, userID)
-		return err
+		n, err := rowsAffected(r.exec(ctx, "DELETE FROM project_members WHERE tenant = ? AND project_id = ? AND user_id = ?", tenant, projectID, userID))
+		if err != nil || n == 0 {
+			return err
+		}
+		return s.bumpProject(ctx, r, tenant, projectID)
 	})
 	return fail("remove project member", err)
+}
+
+// bumpProject moves project id to its next version after a change of its members, so that an
+// update based on the member list read before fails instead of undoing the change.
+func (s *Store) bumpProject(ctx context.Context, r runner, tenant, id string) error {
+	_, err := r.exec(ctx, "UPDATE projects SET version = version + 1, updated_at = ? WHERE tenant = ? AND id = ?", s.nowMS(), tenant, id)
+	return err
 }
 
 // UserProjects implements livedash.ProjectStore.

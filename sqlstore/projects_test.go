@@ -63,7 +63,7 @@ func TestProjects(t *testing.T) {
 		if upd.Name != "Apollo 11" || upd.Status != livedash.ProjectArchived || !slices.Equal(upd.Members, []string{bob.ID}) {
 			t.Errorf("updated %+v", upd)
 		}
-		_, err = s.UpdateProject(ctxT, tn, livedash.Project{ID: "nope", Name: "x"})
+		_, err = s.UpdateProject(ctxT, tn, livedash.Project{ID: "nope", Name: "x", Version: 1})
 		wantCode(t, err, livedash.ENotFound)
 
 		ok(t, s.AddProjectMember(ctxT, tn, p.ID, ann.ID))
@@ -82,12 +82,79 @@ func TestProjects(t *testing.T) {
 			t.Errorf("UserProjects(ghost) = %v", got)
 		}
 
-		ok(t, s.DeleteProject(ctxT, tn, p.ID))
+		ok(t, s.DeleteProject(ctxT, tn, p.ID, 0))
 		_, err = s.Project(ctxT, tn, p.ID)
 		wantCode(t, err, livedash.ENotFound)
-		wantCode(t, s.DeleteProject(ctxT, tn, p.ID), livedash.ENotFound)
+		wantCode(t, s.DeleteProject(ctxT, tn, p.ID, 0), livedash.ENotFound)
 		if got := must[[]string](t)(s.UserProjects(ctxT, tn, bob.ID)); len(got) != 0 {
 			t.Errorf("UserProjects(bob) after delete = %v", got)
 		}
+	})
+}
+
+func TestProjectVersions(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *Store) {
+		tn := newTenant(t, s)
+		ann, bob := newUser(t, s, tn, "ann"), newUser(t, s, tn, "bob")
+		p := must[livedash.Project](t)(s.CreateProject(ctxT, tn, livedash.Project{Name: "Apollo", Members: []string{ann.ID}}))
+		if p.Version != 1 {
+			t.Fatalf("created with version %d, want 1", p.Version)
+		}
+		version := func() int64 { return must[livedash.Project](t)(s.Project(ctxT, tn, p.ID)).Version }
+
+		// Two editors read version 1: the first update wins, the second is a conflict.
+		a, b := p, p
+		a.Status = livedash.ProjectPaused
+		a = must[livedash.Project](t)(s.UpdateProject(ctxT, tn, a))
+		if a.Version != 2 || a.Status != livedash.ProjectPaused {
+			t.Fatalf("updated %+v, want version 2 and paused", a)
+		}
+		b.Name = "Artemis"
+		_, err := s.UpdateProject(ctxT, tn, b)
+		wantConflict(t, err, 2)
+		if cur := must[livedash.Project](t)(s.Project(ctxT, tn, p.ID)); cur.Name != "Apollo" || cur.Status != livedash.ProjectPaused || cur.Version != 2 {
+			t.Errorf("stale update changed the project: %+v", cur)
+		}
+
+		// Members are part of the project: changing them moves the version on, so an update based
+		// on the old member list cannot silently drop the new member. A no-op changes nothing.
+		ok(t, s.AddProjectMember(ctxT, tn, p.ID, bob.ID))
+		if v := version(); v != 3 {
+			t.Fatalf("version after adding a member = %d, want 3", v)
+		}
+		ok(t, s.AddProjectMember(ctxT, tn, p.ID, bob.ID))
+		if v := version(); v != 3 {
+			t.Errorf("version after adding a member again = %d, want 3", v)
+		}
+		a.Description = "moon"
+		_, err = s.UpdateProject(ctxT, tn, a)
+		wantConflict(t, err, 3)
+		ok(t, s.RemoveProjectMember(ctxT, tn, p.ID, ann.ID))
+		ok(t, s.RemoveProjectMember(ctxT, tn, p.ID, ann.ID))
+		if v := version(); v != 4 {
+			t.Errorf("version after removing a member (twice) = %d, want 4", v)
+		}
+		a.Version = 4
+		a.Members = []string{bob.ID}
+		a = must[livedash.Project](t)(s.UpdateProject(ctxT, tn, a))
+		if a.Version != 5 || a.Description != "moon" || !slices.Equal(a.Members, []string{bob.ID}) {
+			t.Errorf("updated %+v, want version 5", a)
+		}
+		if page := must[livedash.Page[livedash.Project]](t)(s.ListProjects(ctxT, tn, livedash.ProjectFilter{}, livedash.ListOptions{})); len(page.Items) != 1 || page.Items[0].Version != 5 {
+			t.Errorf("listed %+v, want version 5", page.Items)
+		}
+
+		b.Version = 0
+		_, err = s.UpdateProject(ctxT, tn, b)
+		wantCode(t, err, livedash.EBadRequest)
+		b.ID, b.Version = "nope", 1
+		_, err = s.UpdateProject(ctxT, tn, b)
+		wantCode(t, err, livedash.ENotFound)
+
+		// Deletes: a stale version is a conflict and keeps the project; the current one deletes it.
+		wantConflict(t, s.DeleteProject(ctxT, tn, p.ID, 4), 5)
+		must[livedash.Project](t)(s.Project(ctxT, tn, p.ID))
+		ok(t, s.DeleteProject(ctxT, tn, p.ID, 5))
+		wantCode(t, s.DeleteProject(ctxT, tn, p.ID, 5), livedash.ENotFound)
 	})
 }

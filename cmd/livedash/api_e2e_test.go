@@ -115,7 +115,10 @@ func TestAPIChangesArriveLive(t *testing.T) {
 	if st := api.call("POST", "/api/v1/dashboards", editor, map[string]any{"name": "Ops", "visibility": "shared"}, &dash); st != 201 && st != 200 {
 		t.Fatalf("create dashboard: %d", st)
 	}
-	var proj struct{ ID string }
+	var proj struct {
+		ID      string `json:"id"`
+		Version int64  `json:"version"`
+	}
 	if st := api.call("POST", "/api/v1/projects", admin, map[string]any{"name": "Apollo"}, &proj); st != 201 && st != 200 {
 		t.Fatalf("create project: %d", st)
 	}
@@ -169,13 +172,16 @@ func TestAPIChangesArriveLive(t *testing.T) {
 		t.Fatalf("new_alert = %s", na.Data)
 	}
 
-	// A project status change.
-	if st := api.call("PATCH", "/api/v1/projects/"+proj.ID, admin, map[string]any{"status": "paused"}, nil); st != 200 {
+	// A project status change, based on the version read at create; the event carries the next.
+	if st := api.call("PATCH", "/api/v1/projects/"+proj.ID, admin, map[string]any{"status": "paused", "version": proj.Version}, nil); st != 200 {
 		t.Fatalf("patch project: %d", st)
 	}
 	pu := adminEvents.wait(t, "project_update", "project."+proj.ID)
-	if !bytes.Contains(pu.Data, []byte(`"paused"`)) {
+	if !bytes.Contains(pu.Data, []byte(`"paused"`)) || !bytes.Contains(pu.Data, []byte(`"version":2`)) {
 		t.Fatalf("project_update = %s", pu.Data)
+	}
+	if st := api.call("PATCH", "/api/v1/projects/"+proj.ID, admin, map[string]any{"status": "active", "version": proj.Version}, nil); st != 409 {
+		t.Fatalf("stale patch project: %d, want 409", st)
 	}
 	// The viewer cannot write.
 	if st := api.call("POST", "/api/v1/dashboards", viewer, map[string]any{"name": "nope"}, nil); st != 403 {
