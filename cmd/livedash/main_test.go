@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -56,6 +57,18 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// promValue is the value of an unlabelled sample in a Prometheus text exposition (-1 if absent).
+func promValue(exposition, name string) float64 {
+	for line := range strings.Lines(exposition) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+" "); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				return f
+			}
+		}
+	}
+	return -1
 }
 
 func mintToken(t *testing.T, getenv func(string) string, args ...string) string {
@@ -121,11 +134,15 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{`livedash_connections{transport="websocket"} 1`, "livedash_publications_total 1",
+	for _, want := range []string{`livedash_connections{transport="websocket"} 1`, "livedash_publications_total ",
 		"livedash_widget_cache_hits_total", "go_goroutines"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
+	}
+	// The broadcast, plus any sample the host collector published meanwhile (one a second).
+	if n := promValue(string(body), "livedash_publications_total"); n < 1 {
+		t.Errorf("livedash_publications_total = %v, want at least 1", n)
 	}
 	req, _ = http.NewRequest("GET", base+"/websocket/stats", nil)
 	req.Header.Set("X-API-Key", testKey)
