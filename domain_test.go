@@ -10,11 +10,12 @@ import (
 	"time"
 )
 
-func TestNewID(t *testing.T) {
+func TestIDGenerator(t *testing.T) {
+	var g IDGenerator
 	seen := map[string]bool{}
 	prev := ""
 	for range 10000 {
-		id := NewID()
+		id := g.New(time.Now())
 		if len(id) != 26 || strings.Trim(id, crockford) != "" {
 			t.Fatalf("id %q is not 26 base32 characters", id)
 		}
@@ -23,20 +24,16 @@ func TestNewID(t *testing.T) {
 		}
 		seen[id], prev = true, id
 	}
-	// The time part sorts with time; an earlier time never goes back. (The generator's state is
-	// restored afterwards, so that later ids are not stuck in 2030.)
-	idMu.Lock()
-	savedMS, savedRand := idLastMS, idLastRand
-	idMu.Unlock()
-	defer func() {
-		idMu.Lock()
-		idLastMS, idLastRand = savedMS, savedRand
-		idMu.Unlock()
-	}()
-	a := NewIDAt(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
-	b := NewIDAt(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
+	// The time part sorts with time; an earlier time never goes back.
+	a := g.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	b := g.New(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
 	if b <= a {
 		t.Errorf("id for an earlier time %q sorts before %q", b, a)
+	}
+	// Another generator is independent: its ids carry their own time.
+	var other IDGenerator
+	if c := other.New(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)); c >= a {
+		t.Errorf("a new generator's id for 2020 %q does not sort before 2030's %q", c, a)
 	}
 	var zero [16]byte
 	if got := encodeULID(zero); got != strings.Repeat("0", 26) {

@@ -66,44 +66,43 @@ func (e *VersionConflict) err() *Error {
 // order, so ids sort like the times they start with.
 const crockford = "0123456789abcdefghjkmnpqrstvwxyz"
 
-// NewID returns a new id: 26 lowercase, URL-safe characters, a ULID (48 bits of Unix milliseconds
-// then 80 random bits). Ids made by one process are strictly increasing, so they sort in creation
-// order; within one millisecond the random part of the previous id is incremented.
-func NewID() string { return NewIDAt(time.Now()) }
+// IDGenerator makes ids: 26 lowercase, URL-safe characters, a ULID (48 bits of Unix milliseconds
+// then 80 random bits). The ids of one generator are strictly increasing, so they sort in creation
+// order; within one millisecond the random part of the previous id is incremented. The zero value
+// is ready to use; it is safe for concurrent use.
+type IDGenerator struct {
+	mu       sync.Mutex
+	lastMS   uint64
+	lastRand [10]byte
+}
 
-// NewIDAt is NewID with the time part taken from t (never earlier than the previous id's).
-func NewIDAt(t time.Time) string {
+// New returns a new id whose time part is t (never earlier than the previous id's).
+func (g *IDGenerator) New(t time.Time) string {
 	ms := uint64(max(t.UnixMilli(), 0))
-	idMu.Lock()
-	defer idMu.Unlock()
-	if ms > idLastMS {
-		idLastMS = ms
-		if _, err := rand.Read(idLastRand[:]); err != nil {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if ms > g.lastMS {
+		g.lastMS = ms
+		if _, err := rand.Read(g.lastRand[:]); err != nil {
 			panic(fmt.Sprintf("livedash: reading random bytes: %v", err)) // crypto/rand does not fail on supported platforms
 		}
-		idLastRand[0] &= 0x7f // room to increment within the millisecond
+		g.lastRand[0] &= 0x7f // room to increment within the millisecond
 	} else {
-		for i := len(idLastRand) - 1; i >= 0; i-- {
-			idLastRand[i]++
-			if idLastRand[i] != 0 {
+		for i := len(g.lastRand) - 1; i >= 0; i-- {
+			g.lastRand[i]++
+			if g.lastRand[i] != 0 {
 				break
 			}
 		}
 	}
 	var b [16]byte
-	for i, m := 5, idLastMS; i >= 0; i-- {
+	for i, m := 5, g.lastMS; i >= 0; i-- {
 		b[i] = byte(m)
 		m >>= 8
 	}
-	copy(b[6:], idLastRand[:])
+	copy(b[6:], g.lastRand[:])
 	return encodeULID(b)
 }
-
-var (
-	idMu       sync.Mutex
-	idLastMS   uint64
-	idLastRand [10]byte
-)
 
 // encodeULID encodes 128 bits as 26 base32 characters, the first holding the top 3 bits.
 func encodeULID(b [16]byte) string {

@@ -59,7 +59,7 @@ type Option func(*Store)
 // WithClock sets the clock of timestamps (default time.Now). Stored times are UTC milliseconds.
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
-// WithIDs sets the id generator (default livedash.NewIDAt of the store clock).
+// WithIDs sets the id generator (default: a livedash.IDGenerator of the store's own, on its clock).
 func WithIDs(newID func() string) Option { return func(s *Store) { s.newID = newID } }
 
 // WithPasswordCost sets the bcrypt cost of new password hashes (default bcrypt.DefaultCost; tests
@@ -85,7 +85,8 @@ func Open(ctx context.Context, dsn, dataDir string, opts ...Option) (*Store, err
 		return nil, fmt.Errorf("sqlstore: rollup resolution: %w", err)
 	}
 	if s.newID == nil {
-		s.newID = func() string { return livedash.NewIDAt(s.now()) }
+		ids := new(livedash.IDGenerator)
+		s.newID = func() string { return ids.New(s.now()) }
 	}
 	if d.name == SQLite {
 		path, _, _ := strings.Cut(strings.TrimPrefix(driverDSN, "file:"), "?")
