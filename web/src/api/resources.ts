@@ -27,6 +27,11 @@ import type {
 
 const enc = encodeURIComponent;
 
+/** The If-Match header naming a version (`"3"`), or none. */
+function ifMatch(version: number | undefined): HeadersInit | undefined {
+  return version === undefined ? undefined : { 'If-Match': `"${version}"` };
+}
+
 export const api = {
   login: (email: string, password: string, tenant?: string) =>
     apiFetch<LoginResponse>('/api/v1/auth/login', {
@@ -47,10 +52,12 @@ export const api = {
     apiFetch<Page<Project>>('/api/v1/projects', { signal, query: { limit: 500, cursor } }),
   project: (id: string, signal?: AbortSignal) => apiFetch<Project>(`/api/v1/projects/${enc(id)}`, { signal }),
   createProject: (p: ProjectInput) => apiFetch<Project>('/api/v1/projects', { method: 'POST', body: p }),
-  /** Changes the fields given (projects carry no version). */
-  updateProject: (id: string, patch: Partial<ProjectInput>) =>
-    apiFetch<Project>(`/api/v1/projects/${enc(id)}`, { method: 'PATCH', body: patch }),
-  deleteProject: (id: string) => apiFetch<void>(`/api/v1/projects/${enc(id)}`, { method: 'DELETE' }),
+  /** Changes the fields given, based on `version` (a stale one is a 409 with current_version). */
+  updateProject: (id: string, version: number, patch: Partial<ProjectInput>) =>
+    apiFetch<Project>(`/api/v1/projects/${enc(id)}`, { method: 'PATCH', body: { ...patch, version } }),
+  /** With `version`, only that version is deleted (a stale one is a 409). */
+  deleteProject: (id: string, version?: number) =>
+    apiFetch<void>(`/api/v1/projects/${enc(id)}`, { method: 'DELETE', headers: ifMatch(version) }),
 
   dashboards: (cursor?: string, signal?: AbortSignal) =>
     apiFetch<Page<Dashboard>>('/api/v1/dashboards', { signal, query: { limit: 100, cursor } }),
@@ -65,7 +72,7 @@ export const api = {
   deleteDashboard: (id: string, version?: number) =>
     apiFetch<void>(`/api/v1/dashboards/${enc(id)}`, {
       method: 'DELETE',
-      headers: version === undefined ? undefined : { 'If-Match': `"${version}"` },
+      headers: ifMatch(version),
     }),
 
   createWidget: (dashboardId: string, w: WidgetInput) =>
@@ -96,12 +103,16 @@ export const api = {
 
   alertRules: (cursor?: string, signal?: AbortSignal) =>
     apiFetch<Page<AlertRule>>('/api/v1/alert-rules', { signal, query: { limit: 500, cursor } }),
+  alertRule: (id: string, signal?: AbortSignal) =>
+    apiFetch<AlertRule>(`/api/v1/alert-rules/${enc(id)}`, { signal }),
   createAlertRule: (r: AlertRuleInput) =>
     apiFetch<AlertRule>('/api/v1/alert-rules', { method: 'POST', body: r }),
-  /** Changes the fields given (alert rules carry no version: the last write wins). */
-  updateAlertRule: (id: string, patch: Partial<AlertRuleInput>) =>
-    apiFetch<AlertRule>(`/api/v1/alert-rules/${enc(id)}`, { method: 'PATCH', body: patch }),
-  deleteAlertRule: (id: string) => apiFetch<void>(`/api/v1/alert-rules/${enc(id)}`, { method: 'DELETE' }),
+  /** Changes the fields given, based on `version` (a stale one is a 409 with current_version). */
+  updateAlertRule: (id: string, version: number, patch: Partial<AlertRuleInput>) =>
+    apiFetch<AlertRule>(`/api/v1/alert-rules/${enc(id)}`, { method: 'PATCH', body: { ...patch, version } }),
+  /** With `version`, only that version is deleted (a stale one is a 409). */
+  deleteAlertRule: (id: string, version?: number) =>
+    apiFetch<void>(`/api/v1/alert-rules/${enc(id)}`, { method: 'DELETE', headers: ifMatch(version) }),
 
   alerts: (q: { open?: boolean; state?: string; limit?: number } = {}, signal?: AbortSignal) =>
     apiFetch<Page<Alert>>('/api/v1/alerts', {

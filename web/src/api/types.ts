@@ -211,6 +211,8 @@ export interface AlertRule {
   severity: Severity;
   recipients: Recipients;
   enabled: boolean;
+  /** 1 on create, +1 per update; a PATCH sends the version it is based on (docs/api.md). */
+  version: number;
   created_at: string;
   updated_at: string;
 }
@@ -226,6 +228,8 @@ export interface Project {
   status: ProjectStatus | (string & {});
   /** User ids. */
   members: string[];
+  /** 1 on create, +1 per update (members included); a PATCH sends the version it is based on. */
+  version: number;
   created_at: string;
   updated_at: string;
 }

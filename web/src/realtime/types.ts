@@ -275,14 +275,19 @@ export interface ProjectData {
   description: string;
   status: string;
   members: string[];
+  version: number;
   created_at: string;
   updated_at: string;
   [key: string]: unknown;
 }
 
-/** `project_update` on `project.{id}`. */
+/**
+ * `project_update` on `project.{id}`. `version` is the project's version after the update (a
+ * client holding an older one should re-read the project before editing it).
+ */
 export interface ProjectUpdateData {
   project_id: string;
+  version: number;
   name: string;
   previous_name?: string;
   status: string;

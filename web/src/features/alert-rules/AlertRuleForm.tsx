@@ -1,14 +1,14 @@
 // Create or edit an alert rule: name, metric (picked from GET /api/v1/metrics or typed), condition
 // (comparison, threshold, how long), severity, labels of the series, recipient roles, enabled.
 //
-// Alert rules carry no version in the API, so a PATCH cannot be refused as stale: before saving an
-// edit the form reads the rule again and stops if it changed (updated_at) or is gone since the
-// form opened; a 409 from the server is explained the same way. An edit sends only the fields the
-// user changed, so it does not undo someone else's change to the others.
+// An edit sends only the fields the user changed, with the version of the rule the form was opened
+// with (PATCH /api/v1/alert-rules/{id}); the server refuses it (409) if someone else changed the
+// rule since. The form then reads the rule again (GET /api/v1/alert-rules/{id}), shows its current
+// values and lets the user load them or save over them (the same PATCH, based on the current
+// version). A rule deleted meanwhile (404) is said to be gone.
 
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
-import { allPages } from '../../api/hooks';
 import { type AlertRuleInput, api } from '../../api/resources';
 import { type AlertRule, COMPARISONS, type MetricDefinition, ROLES, SEVERITIES } from '../../api/types';
 import { Dialog } from '../../components/Dialog';
@@ -16,7 +16,7 @@ import { LabelsEditor } from '../../components/LabelsEditor';
 import { formatGoDuration, parseDuration } from '../../lib/duration';
 import { checkLabels, formatLabels, type LabelRow, labelRows } from '../../lib/labels';
 import { useFocusFirstInvalid } from '../../lib/use-focus-invalid';
-import { COMPARISON_LABEL } from './rule-text';
+import { COMPARISON_LABEL, conditionText } from './rule-text';
 
 const CODE = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 const MAX_FOR_MS = 7 * 24 * 3_600_000;
@@ -48,10 +48,7 @@ function stateOf(r: AlertRule | undefined): FormState {
   };
 }
 
-type Conflict =
-  | { kind: 'changed'; latest: AlertRule }
-  | { kind: 'deleted' }
-  | { kind: 'server'; message: string };
+type Conflict = { kind: 'changed'; latest: AlertRule } | { kind: 'deleted' };
 
 /** The fields of `next` that differ from `base` (an edit's PATCH body). */
 export function rulePatch(base: AlertRule, next: AlertRuleInput): Partial<AlertRuleInput> {
@@ -81,7 +78,7 @@ export function AlertRuleForm({
   defs: MetricDefinition[] | undefined;
   onSaved(r: AlertRule): void;
   onClose(): void;
-  /** The list is out of date (a rule changed or went away): reload it. */
+  /** The list is out of date (the rule changed or went away): reload it. */
   onStale(): void;
 }) {
   const id = useId();
@@ -96,7 +93,10 @@ export function AlertRuleForm({
   const set = (p: Partial<FormState>) => setF((s) => ({ ...s, ...p }));
   const labels = checkLabels(f.rows);
 
-  const validate = (): { input: AlertRuleInput | null; errs: Record<string, string> } => {
+  /** `from`: the rule the input is based on (its users are kept). */
+  const validate = (
+    from: AlertRule | undefined,
+  ): { input: AlertRuleInput | null; errs: Record<string, string> } => {
     const errs: Record<string, string> = {};
     const name = f.name.trim();
     if (name === '') errs.name = 'Give the rule a name.';
@@ -123,7 +123,7 @@ export function AlertRuleForm({
         for: formatGoDuration(forMs ?? 0),
         severity: f.severity,
         recipients: {
-          ...(base?.recipients.users?.length ? { users: base.recipients.users } : {}),
+          ...(from?.recipients.users?.length ? { users: from.recipients.users } : {}),
           roles: f.roles,
         },
         enabled: f.enabled,
@@ -131,10 +131,10 @@ export function AlertRuleForm({
     };
   };
 
-  /** `over`: save over this version of the rule without checking it again. */
+  /** `over`: the current version of the rule after a conflict, to save the form over. */
   const submit = async (e: FormEvent | null, over?: AlertRule) => {
     e?.preventDefault();
-    const { input, errs } = validate();
+    const { input, errs } = validate(over ?? base);
     setErrors(errs);
     setError(null);
     if (!input) return;
@@ -144,31 +144,23 @@ export function AlertRuleForm({
         onSaved(await api.createAlertRule(input));
         return;
       }
-      let from = over ?? base;
-      if (!over) {
-        const current = (await allPages((c) => api.alertRules(c))).find((r) => r.id === base.id);
-        if (!current) {
-          setConflict({ kind: 'deleted' });
-          onStale();
-          return;
-        }
-        if (current.updated_at !== base.updated_at) {
-          setConflict({ kind: 'changed', latest: current });
-          onStale();
-          return;
-        }
-        from = current;
-      }
+      const from = over ?? base;
       const patch = rulePatch(from, input);
       if (Object.keys(patch).length === 0) {
-        onClose();
+        if (over) onSaved(over);
+        else onClose();
         return;
       }
-      onSaved(await api.updateAlertRule(base.id, patch));
+      onSaved(await api.updateAlertRule(from.id, from.version, patch));
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409) {
-        setConflict({ kind: 'server', message: err.message });
+      if (err instanceof ApiError && err.status === 409 && base) {
         onStale();
+        try {
+          setConflict({ kind: 'changed', latest: await api.alertRule(base.id) });
+        } catch (e2) {
+          if (e2 instanceof ApiError && e2.status === 404) setConflict({ kind: 'deleted' });
+          else setError(err);
+        }
       } else if (err instanceof ApiError && err.status === 404 && base) {
         setConflict({ kind: 'deleted' });
         onStale();
@@ -358,13 +350,12 @@ export function AlertRuleForm({
                   Close
                 </button>
               </>
-            ) : conflict.kind === 'changed' ? (
+            ) : (
               <>
                 <p>
-                  Someone else changed this rule since you opened it (at{' '}
-                  {new Date(conflict.latest.updated_at).toLocaleString()}). Your changes were{' '}
-                  <strong>not saved</strong>. Now: {conflict.latest.name}, {conflict.latest.metric_code}{' '}
-                  {conflict.latest.comparison} {conflict.latest.threshold}
+                  Your changes were <strong>not saved</strong>: someone else changed this rule since you
+                  opened it. Now (version {conflict.latest.version}): “{conflict.latest.name}”,{' '}
+                  <code>{conditionText(conflict.latest)}</code>, {conflict.latest.severity}
                   {conflict.latest.enabled ? '' : ', disabled'}.
                 </p>
                 <button type="button" className="button" onClick={() => loadTheirs(conflict.latest)}>
@@ -372,16 +363,6 @@ export function AlertRuleForm({
                 </button>{' '}
                 <button type="button" className="button primary" onClick={() => saveMine(conflict.latest)}>
                   Save mine over it
-                </button>
-              </>
-            ) : (
-              <>
-                <p>
-                  The server refused the change as a conflict: {conflict.message}. The list was reloaded;
-                  check the rule and try again.
-                </p>
-                <button type="button" className="button" onClick={onClose}>
-                  Close
                 </button>
               </>
             )}

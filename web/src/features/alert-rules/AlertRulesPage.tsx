@@ -1,6 +1,10 @@
 // Alert rules (GET /api/v1/alert-rules): everyone reads them; editors and admins create, edit,
 // enable/disable and delete them. The rules page is its own route (/alert-rules), linked from the
 // main navigation ("Rules") and from the Alerts page.
+//
+// Enabling/disabling and deleting send the version of the rule shown (PATCH with `version`, DELETE
+// with If-Match); if someone else changed the rule since, the server refuses (409) and the page
+// says so and shows the rule as it is now.
 
 import { useState } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
@@ -28,6 +32,8 @@ export function AlertRulesPage() {
   const [editing, setEditing] = useState<AlertRule | 'new' | null>(null);
   const [deleting, setDeleting] = useState<AlertRule | null>(null);
   const [deleteError, setDeleteError] = useState<unknown>(null);
+  /** The delete was refused as stale: the dialog now shows the current rule. */
+  const [deleteChanged, setDeleteChanged] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
 
   const put = (r: AlertRule) =>
@@ -38,16 +44,25 @@ export function AlertRulesPage() {
   const toggle = async (r: AlertRule) => {
     setBusy(r.id);
     try {
-      put(await api.updateAlertRule(r.id, { enabled: !r.enabled }));
+      put(await api.updateAlertRule(r.id, r.version, { enabled: !r.enabled }));
       toast({ title: `Rule “${r.name}” ${r.enabled ? 'disabled' : 'enabled'}`, tone: 'ok' });
     } catch (err) {
       const gone = err instanceof ApiError && err.status === 404;
+      const changed = err instanceof ApiError && err.status === 409;
       toast({
-        title: gone ? 'This rule no longer exists' : `Could not ${r.enabled ? 'disable' : 'enable'} the rule`,
-        body: gone ? 'Someone else deleted it; the list was reloaded.' : errorMessage(err),
+        title: gone
+          ? 'This rule no longer exists'
+          : changed
+            ? `“${r.name}” was changed by someone else`
+            : `Could not ${r.enabled ? 'disable' : 'enable'} the rule`,
+        body: gone
+          ? 'Someone else deleted it; the list was reloaded.'
+          : changed
+            ? 'Nothing was changed. The list was reloaded: check the rule and try again.'
+            : errorMessage(err),
         tone: 'bad',
       });
-      if (gone) reload();
+      if (gone || changed) reload();
     } finally {
       setBusy(null);
     }
@@ -59,9 +74,26 @@ export function AlertRulesPage() {
     setBusy(r.id);
     setDeleteError(null);
     try {
-      await api.deleteAlertRule(r.id);
+      await api.deleteAlertRule(r.id, r.version);
     } catch (err) {
-      if (!(err instanceof ApiError && err.status === 404)) {
+      if (err instanceof ApiError && err.status === 409) {
+        // Changed since it was shown: show it as it is now and let the user confirm again.
+        try {
+          const current = await api.alertRule(r.id);
+          put(current);
+          setDeleting(current);
+          setDeleteChanged(true);
+          setBusy(null);
+          return;
+        } catch (e2) {
+          if (!(e2 instanceof ApiError && e2.status === 404)) {
+            setDeleteError(err);
+            reload();
+            setBusy(null);
+            return;
+          }
+        }
+      } else if (!(err instanceof ApiError && err.status === 404)) {
         setDeleteError(err);
         setBusy(null);
         return;
@@ -69,6 +101,7 @@ export function AlertRulesPage() {
     }
     mutate((l) => l?.filter((x) => x.id !== r.id));
     setDeleting(null);
+    setDeleteChanged(false);
     setBusy(null);
     toast({ title: `Rule “${r.name}” deleted`, body: 'Its past alerts are kept.', tone: 'ok' });
   };
@@ -134,6 +167,7 @@ export function AlertRulesPage() {
                     className="button small danger"
                     onClick={() => {
                       setDeleteError(null);
+                      setDeleteChanged(false);
                       setDeleting(r);
                     }}
                   >
@@ -171,6 +205,13 @@ export function AlertRulesPage() {
             It stops watching <code>{deleting.metric_code}</code> and resolves its open alert. Its past alerts
             are kept. This cannot be undone.
           </p>
+          {deleteChanged && (
+            <p className="form-error" role="alert">
+              Someone else changed this rule since you opened this dialog (now version {deleting.version}:{' '}
+              <code>{conditionText(deleting)}</code>
+              {deleting.enabled ? '' : ', disabled'}). It was not deleted. Delete it as it is now?
+            </p>
+          )}
         </ConfirmDialog>
       )}
     </main>

@@ -1,9 +1,12 @@
 // Projects of the tenant (GET /api/v1/projects): everyone reads them; editors and admins create,
 // rename, describe, change the status of and delete them.
 //
-// Projects carry no version in the API: before saving an edit the form reads the project again
-// (GET /api/v1/projects/{id}) and stops if it changed or is gone since the form opened. An edit
-// sends only the changed fields. Members are shown, not edited here.
+// An edit sends only the changed fields, with the version of the project the form was opened with
+// (PATCH /api/v1/projects/{id}); the server refuses it (409) if someone else changed the project
+// since. The form then reads it again (GET /api/v1/projects/{id}), shows its current values and
+// lets the user load them or save over them (based on the current version); a project deleted
+// meanwhile (404) is said to be gone. Deleting sends the version shown (If-Match); a 409 shows the
+// project as it is now and asks again. Members are shown, not edited here.
 
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
@@ -29,6 +32,8 @@ export function ProjectsPage() {
   const [editing, setEditing] = useState<Project | 'new' | null>(null);
   const [deleting, setDeleting] = useState<Project | null>(null);
   const [deleteError, setDeleteError] = useState<unknown>(null);
+  /** The delete was refused as stale: the dialog now shows the current project. */
+  const [deleteChanged, setDeleteChanged] = useState(false);
   const [busy, setBusy] = useState(false);
 
   const put = (p: Project) =>
@@ -42,9 +47,26 @@ export function ProjectsPage() {
     setBusy(true);
     setDeleteError(null);
     try {
-      await api.deleteProject(p.id);
+      await api.deleteProject(p.id, p.version);
     } catch (err) {
-      if (!(err instanceof ApiError && err.status === 404)) {
+      if (err instanceof ApiError && err.status === 409) {
+        // Changed since it was shown: show it as it is now and let the user confirm again.
+        try {
+          const current = await api.project(p.id);
+          put(current);
+          setDeleting(current);
+          setDeleteChanged(true);
+          setBusy(false);
+          return;
+        } catch (e2) {
+          if (!(e2 instanceof ApiError && e2.status === 404)) {
+            setDeleteError(err);
+            reload();
+            setBusy(false);
+            return;
+          }
+        }
+      } else if (!(err instanceof ApiError && err.status === 404)) {
         setDeleteError(err);
         setBusy(false);
         return;
@@ -52,6 +74,7 @@ export function ProjectsPage() {
     }
     mutate((l) => l?.filter((x) => x.id !== p.id));
     setDeleting(null);
+    setDeleteChanged(false);
     setBusy(false);
     toast({ title: `Project “${p.name}” deleted`, tone: 'ok' });
   };
@@ -88,8 +111,7 @@ export function ProjectsPage() {
               </div>
               {p.description && <p className="muted">{p.description}</p>}
               <div className="card-meta muted">
-                {p.members.length} member{p.members.length === 1 ? '' : 's'} · updated{' '}
-                <time dateTime={p.updated_at}>{formatAgo(p.updated_at)}</time>
+                {memberCount(p)} · updated <time dateTime={p.updated_at}>{formatAgo(p.updated_at)}</time>
               </div>
               {editable && (
                 <div className="row-actions">
@@ -101,6 +123,7 @@ export function ProjectsPage() {
                     className="button small danger"
                     onClick={() => {
                       setDeleteError(null);
+                      setDeleteChanged(false);
                       setDeleting(p);
                     }}
                   >
@@ -134,11 +157,20 @@ export function ProjectsPage() {
           onConfirm={() => void remove()}
         >
           <p>Its memberships go with it. This cannot be undone.</p>
+          {deleteChanged && (
+            <p className="form-error" role="alert">
+              Someone else changed this project since you opened this dialog (now version {deleting.version}:
+              “{deleting.name}”, {deleting.status}, {memberCount(deleting)}). It was not deleted. Delete it as
+              it is now?
+            </p>
+          )}
         </ConfirmDialog>
       )}
     </main>
   );
 }
+
+const memberCount = (p: Project) => `${p.members.length} member${p.members.length === 1 ? '' : 's'}`;
 
 type Stale = { kind: 'changed'; latest: Project } | { kind: 'deleted' };
 
@@ -191,24 +223,25 @@ function ProjectForm({
         onSaved(await api.createProject(input));
         return;
       }
-      let from = over ?? base;
-      if (!over) {
-        const current = await api.project(base.id);
-        if (current.updated_at !== base.updated_at) {
-          setStale({ kind: 'changed', latest: current });
-          onStale();
-          return;
-        }
-        from = current;
-      }
+      const from = over ?? base;
       const patch = projectPatch(from, input);
-      onSaved(Object.keys(patch).length ? await api.updateProject(base.id, patch) : from);
+      if (Object.keys(patch).length === 0) {
+        if (over) onSaved(over);
+        else onClose();
+        return;
+      }
+      onSaved(await api.updateProject(from.id, from.version, patch));
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404 && base) {
-        setStale({ kind: 'deleted' });
+      if (err instanceof ApiError && err.status === 409 && base) {
         onStale();
-      } else if (err instanceof ApiError && err.status === 409) {
-        setError(new Error(`The server refused the change as a conflict: ${err.message}`));
+        try {
+          setStale({ kind: 'changed', latest: await api.project(base.id) });
+        } catch (e2) {
+          if (e2 instanceof ApiError && e2.status === 404) setStale({ kind: 'deleted' });
+          else setError(err);
+        }
+      } else if (err instanceof ApiError && err.status === 404 && base) {
+        setStale({ kind: 'deleted' });
         onStale();
       } else {
         setError(err);
@@ -225,6 +258,11 @@ function ProjectForm({
     setDescription(p.description);
     setStatus(p.status);
     setStale(null);
+  };
+  const saveMine = (p: Project) => {
+    setBase(p);
+    setStale(null);
+    void submit(null, p);
   };
 
   const invalid = (k: string) =>
@@ -290,21 +328,14 @@ function ProjectForm({
         {stale?.kind === 'changed' && (
           <div className="form-error conflict-box" role="alert">
             <p>
-              Someone else changed this project since you opened it (now “{stale.latest.name}”,{' '}
-              {stale.latest.status}). Your changes were <strong>not saved</strong>.
+              Someone else changed this project since you opened it (now version {stale.latest.version}: “
+              {stale.latest.name}”, {stale.latest.status}, {memberCount(stale.latest)}). Your changes were{' '}
+              <strong>not saved</strong>.
             </p>
             <button type="button" className="button" onClick={() => loadTheirs(stale.latest)}>
               Load their version
             </button>{' '}
-            <button
-              type="button"
-              className="button primary"
-              onClick={() => {
-                setBase(stale.latest);
-                setStale(null);
-                void submit(null, stale.latest);
-              }}
-            >
+            <button type="button" className="button primary" onClick={() => saveMine(stale.latest)}>
               Save mine over it
             </button>
           </div>
