@@ -80,7 +80,9 @@ export const api = {
   /** Changes the fields given, based on `version` (a stale one is a 409 with current_version). */
   updateWidget: (id: string, patch: WidgetPatch) =>
     apiFetch<Widget>(`/api/v1/widgets/${enc(id)}`, { method: 'PATCH', body: patch }),
-  deleteWidget: (id: string) => apiFetch<void>(`/api/v1/widgets/${enc(id)}`, { method: 'DELETE' }),
+  /** With a version, only that version is deleted (If-Match; a stale one is a 409). */
+  deleteWidget: (id: string, version?: number) =>
+    apiFetch<void>(`/api/v1/widgets/${enc(id)}`, { method: 'DELETE', headers: ifMatch(version) }),
   widgetValue: (id: string, signal?: AbortSignal) =>
     apiFetch<WidgetValue>(`/api/v1/widgets/${enc(id)}/value`, { signal }),
 

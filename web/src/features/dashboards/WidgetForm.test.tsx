@@ -158,5 +158,30 @@ describe('widget form delete', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Delete' }));
     await waitFor(() => expect(onDeleted).toHaveBeenCalledWith('w1'));
     expect(srv.made('DELETE', '/api/v1/widgets/w1')).toHaveLength(1);
+    expect(srv.made('DELETE', '/api/v1/widgets/w1')[0]?.headers.get('If-Match')).toBe('"2"');
+  });
+
+  it('does not delete a widget changed since the form opened, unless told to', async () => {
+    const srv = new FakeServer();
+    srv.on('DELETE', '/api/v1/widgets/w1', (req) =>
+      req.headers.get('If-Match')
+        ? {
+            status: 409,
+            body: { error: { code: 'conflict', message: 'widget w1 was changed', current_version: 3 } },
+          }
+        : { status: 204 },
+    );
+    const { onDeleted } = setup(srv, chart);
+    const dialog = await screen.findByRole('dialog', { name: 'Edit “CPU”' });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Delete widget' }));
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Delete' }));
+    expect((await within(dialog).findByRole('alert')).textContent).toContain('now version 3');
+    expect(onDeleted).not.toHaveBeenCalled();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Delete it anyway' }));
+    await waitFor(() => expect(onDeleted).toHaveBeenCalledWith('w1'));
+    expect(srv.made('DELETE', '/api/v1/widgets/w1').map((r) => r.headers.get('If-Match'))).toEqual([
+      '"2"',
+      null,
+    ]);
   });
 });

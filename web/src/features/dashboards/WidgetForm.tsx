@@ -158,14 +158,20 @@ export function WidgetForm({
   useEffect(() => {
     if (confirming) keepRef.current?.focus();
   }, [confirming]);
-  const remove = async () => {
+  /** Set when a delete was refused because someone changed the widget since the form opened. */
+  const [deleteConflict, setDeleteConflict] = useState<number | null>(null);
+  /** Deletes the version the form shows, or (`anyway`) whatever version is current. */
+  const remove = async (anyway = false) => {
     if (!widget) return;
     setBusy(true);
+    setError(null);
     try {
-      await api.deleteWidget(widget.id);
+      await api.deleteWidget(widget.id, anyway ? undefined : widget.version);
       onDeleted(widget.id);
     } catch (err) {
-      setError(err as Error);
+      if (err instanceof ApiError && err.status === 409)
+        setDeleteConflict(err.currentVersion ?? widget.version + 1);
+      else setError(err as Error);
       setBusy(false);
     }
   };
@@ -312,7 +318,20 @@ export function WidgetForm({
             )}
           </div>
         )}
-        {widget && confirming ? (
+        {widget && deleteConflict !== null ? (
+          <div className="form-error" role="alert">
+            <p>
+              Someone else changed this widget since you opened it (now version {deleteConflict}); it was not
+              deleted.
+            </p>
+            <button type="button" className="button" onClick={onClose}>
+              Close and look
+            </button>{' '}
+            <button type="button" className="button danger" onClick={() => void remove(true)} disabled={busy}>
+              Delete it anyway
+            </button>
+          </div>
+        ) : widget && confirming ? (
           <div className="dialog-actions">
             <span>Delete “{widget.title || TYPE_LABEL[widget.type]}”? This cannot be undone.</span>
             <span className="spacer" />

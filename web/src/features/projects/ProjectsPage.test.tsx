@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Project } from '../../api/types';
-import { meAs, renderApp, resetHarness } from '../../test/app-harness';
+import { emit, goLive, meAs, renderApp, resetHarness } from '../../test/app-harness';
 import { FakeServer } from '../../test/fake-server';
 import { ProjectsPage } from './ProjectsPage';
 
@@ -236,5 +236,53 @@ describe('projects page', () => {
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     expect(screen.queryByText('Apollo X')).toBeNull();
     expect(srv.made('DELETE', '/api/v1/projects/p1')[1]?.headers.get('If-Match')).toBe('"3"');
+  });
+});
+
+describe('projects page live', () => {
+  it("follows the projects the user is a member of, and reads the list again on another's change", async () => {
+    const srv = new FakeServer();
+    srv.on(
+      'GET',
+      '/api/v1/projects',
+      { body: { items: [project(), project({ id: 'p2', name: 'Gemini', members: ['u2'] })] } },
+      {
+        body: {
+          items: [
+            project({ name: 'Artemis', version: 3 }),
+            project({ id: 'p2', name: 'Gemini', members: ['u2'] }),
+          ],
+        },
+      },
+    );
+    setup(srv, 'editor');
+    expect(await screen.findByText('Apollo')).toBeTruthy();
+    const ws = await goLive(['project:p1']);
+    const asked = ws.commands().flatMap((c) => (c.type === 'subscribe' ? c.channels : []));
+    expect(asked).not.toContain('project:p2'); // not a member: the server would refuse it
+    const lists = () => srv.made('GET', '/api/v1/projects').length;
+    const before = lists();
+
+    // An event we already reflect (same version) does not read the list again.
+    emit(ws, 'project:p1', 'project_update', {
+      project_id: 'p1',
+      version: 2,
+      name: 'Apollo',
+      status: 'active',
+      previous_status: 'active',
+      by: 'u1',
+    });
+    expect(lists()).toBe(before);
+    emit(ws, 'project:p1', 'project_update', {
+      project_id: 'p1',
+      version: 3,
+      name: 'Artemis',
+      previous_name: 'Apollo',
+      status: 'active',
+      previous_status: 'active',
+      by: 'u2',
+    });
+    expect(await screen.findByText('Artemis')).toBeTruthy();
+    expect(lists()).toBe(before + 1);
   });
 });

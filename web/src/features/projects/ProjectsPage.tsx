@@ -7,12 +7,15 @@
 // lets the user load them or save over them (based on the current version); a project deleted
 // meanwhile (404) is said to be gone. Deleting sends the version shown (If-Match); a 409 shows the
 // project as it is now and asks again. Members are shown, not edited here.
+//
+// Changes by others arrive live on `project:{id}` (project_update) for the projects the user may
+// follow (a member, or an admin of the tenant): the list is read again.
 
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
 import { useProjects } from '../../api/hooks';
 import { api, type ProjectInput } from '../../api/resources';
-import { canEdit, PROJECT_STATUSES, type Project } from '../../api/types';
+import { canEdit, isAdmin, PROJECT_STATUSES, type Project } from '../../api/types';
 import { Badge, type BadgeTone } from '../../components/Badge';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { Dialog } from '../../components/Dialog';
@@ -21,6 +24,7 @@ import { useMe } from '../../context/auth';
 import { useToast } from '../../context/toasts';
 import { formatAgo } from '../../lib/format';
 import { useFocusFirstInvalid } from '../../lib/use-focus-invalid';
+import { useRealtime, useRealtimeEvent, useRecoveryFailed } from '../../realtime/react';
 
 const STATUS_TONE: Record<string, BadgeTone> = { active: 'ok', paused: 'warn', archived: 'neutral' };
 
@@ -35,6 +39,19 @@ export function ProjectsPage() {
   /** The delete was refused as stale: the dialog now shows the current project. */
   const [deleteChanged, setDeleteChanged] = useState(false);
   const [busy, setBusy] = useState(false);
+
+  const admin = isAdmin(me);
+  const followed = (data ?? [])
+    .filter((p) => admin || p.members.includes(me.principal.id))
+    .map((p) => `project:${p.id}`);
+  useRealtime({ channels: followed });
+  useRealtimeEvent('project_update', (e) => {
+    const known = data?.find((p) => p.id === e.data.project_id);
+    if (!known || known.version < e.data.version) reload();
+  });
+  useRecoveryFailed((f) => {
+    if (f.name.startsWith('project:')) reload();
+  });
 
   const put = (p: Project) =>
     mutate((l) =>
