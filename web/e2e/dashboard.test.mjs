@@ -122,6 +122,7 @@ async function logIn(page, who, origin = base) {
 const chart = (page, title) => page.locator(`article[data-title="${title}"] [data-testid=chart]`);
 const points = (loc) => loc.evaluate((el) => Number(el.dataset.points ?? 0));
 const shot = (page, name) => page.screenshot({ path: join(artifacts, name) });
+const nav = (page, name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
 const unread = (page) =>
   page.evaluate(() =>
     Number.parseInt(document.querySelector('[data-testid=unread-count]')?.textContent ?? '0', 10),
@@ -374,6 +375,47 @@ test('the server restarts and the pages recover with no missed events', { timeou
     await carol.getByText(title, { exact: true }).waitFor();
   await bob.getByText('LIVE', { exact: true }).waitFor({ timeout: 20_000 });
   await shot(alice, 'recovered.png');
+});
+
+test('a rule made on the Rules page fires on ingested points: toasts, listed, acknowledged', {
+  timeout: 60_000,
+}, async () => {
+  await nav(alice, 'Rules').click();
+  await alice.getByRole('heading', { name: 'Alert rules' }).waitFor();
+  await alice.getByRole('button', { name: 'New rule' }).click();
+  const form = alice.getByRole('dialog', { name: 'New alert rule' });
+  await form.getByLabel('Name').fill('E2E too hot');
+  await form.getByLabel('Metric code').fill('e2e.temp');
+  await form.getByLabel('Fires when the value is').selectOption('gt');
+  await form.getByLabel('Threshold').fill('50');
+  await form.getByLabel('For at least').fill('0s');
+  await form.getByLabel('Severity').selectOption('critical');
+  await form.getByRole('button', { name: 'Create rule' }).click();
+  await form.waitFor({ state: 'detached' });
+  await alice.getByText('E2E too hot', { exact: true }).waitFor();
+  await shot(alice, 'alert-rule.png');
+
+  // A point above the threshold, through the ingest API with the API key.
+  const r = await fetch(`${base}/api/v1/metrics`, {
+    method: 'POST',
+    headers: { 'X-API-Key': API_KEY, 'X-Livedash-Tenant': 'default', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ points: [{ code: 'e2e.temp', value: 81 }] }),
+  });
+  assert.ok(r.ok, `ingest: ${r.status} ${await r.text()}`);
+  // Admins and editors are the default recipients: both pages toast it.
+  await alice.getByText('Alert: E2E too hot').waitFor({ timeout: 5_000 });
+  await bob.getByText('Alert: E2E too hot').waitFor({ timeout: 5_000 });
+
+  await nav(alice, 'Alerts').click();
+  const ack = alice.getByRole('button', { name: 'Acknowledge E2E too hot' });
+  await ack.click();
+  await ack.waitFor({ state: 'detached' });
+  await alice
+    .locator('.alert-item.state-acknowledged', { hasText: 'E2E too hot' })
+    .waitFor({ timeout: 5_000 });
+  await shot(alice, 'alert-acknowledged.png');
+  // Back to the dashboard for the next test.
+  await nav(alice, 'Dashboards').click();
 });
 
 test('the dashboard page loads under 300 KB of gzipped JavaScript', { timeout: 30_000 }, async () => {
