@@ -1,19 +1,13 @@
 // @vitest-environment jsdom
 // The navigation of the new screens and their routes, per role.
-import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { act, fireEvent, screen, within } from '@testing-library/react';
+import { expect, it } from 'vitest';
 import { ThemeProvider } from '../context/theme';
-import { meAs, renderApp, resetHarness } from '../test/app-harness';
+import { meAs, renderApp, setupAppHarness } from '../test/app-harness';
 import { FakeServer } from '../test/fake-server';
 import { Shell } from './Shell';
 
-let restore = () => {};
-beforeEach(() => resetHarness());
-afterEach(() => {
-  cleanup();
-  restore();
-  history.replaceState(null, '', '/');
-});
+setupAppHarness({ resetUrl: true });
 
 function setup(role: 'viewer' | 'admin', path: string) {
   history.replaceState(null, '', path);
@@ -26,14 +20,13 @@ function setup(role: 'viewer' | 'admin', path: string) {
     '/api/v1/alerts',
   ])
     srv.on('GET', p, { body: { items: [] } });
-  const r = renderApp(
+  renderApp(
     <ThemeProvider>
       <Shell />
     </ThemeProvider>,
     srv,
     { me: meAs(role) },
   );
-  restore = r.restore;
 }
 
 it('links every screen; Users only for admins', async () => {

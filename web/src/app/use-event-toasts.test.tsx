@@ -1,10 +1,10 @@
 // @vitest-environment jsdom
-import { act, cleanup, screen, waitFor } from '@testing-library/react';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { act, screen, waitFor } from '@testing-library/react';
+import { expect, it } from 'vitest';
 import { useAuth } from '../context/auth';
 import { useRealtime } from '../realtime/react';
 import { FakeWebSocket } from '../realtime/test-fakes';
-import { answerSubscribes, emit, goLive, ME, renderApp, resetHarness } from '../test/app-harness';
+import { answerSubscribes, emit, goLive, ME, renderApp, setupAppHarness } from '../test/app-harness';
 import { useEventToasts } from './use-event-toasts';
 
 function Probe() {
@@ -14,16 +14,10 @@ function Probe() {
   return <output data-testid="unread">{me?.unread_notifications}</output>;
 }
 
-let restore = () => {};
-beforeEach(() => resetHarness());
-afterEach(() => {
-  cleanup();
-  restore();
-});
+setupAppHarness();
 
 it('toasts new alerts and system notifications, and counts the notifications as unread', async () => {
-  const r = renderApp(<Probe />);
-  restore = r.restore;
+  renderApp(<Probe />);
   expect((await screen.findByTestId('unread')).textContent).toBe('2');
   const ws = await goLive(['alerts', 'system']);
 
@@ -73,7 +67,6 @@ it('toasts new alerts and system notifications, and counts the notifications as 
 
 it('reloads the unread count when the notification channels could not be recovered', async () => {
   const r = renderApp(<Probe />);
-  restore = r.restore;
   expect((await screen.findByTestId('unread')).textContent).toBe('2');
   const first = await goLive(['alerts', 'system']);
   const meCalls = () => r.srv.requests.filter((q) => q.path === '/api/v1/me').length;

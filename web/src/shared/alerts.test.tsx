@@ -1,9 +1,9 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { expect, it } from 'vitest';
 import type { Alert } from '../api/types';
 import { useRealtime } from '../realtime/react';
-import { emit, goLive, renderApp, resetHarness } from '../test/app-harness';
+import { emit, goLive, renderApp, setupAppHarness } from '../test/app-harness';
 import { FakeServer } from '../test/fake-server';
 import { AlertList } from './alerts';
 
@@ -26,12 +26,7 @@ function Panel() {
   return <AlertList />;
 }
 
-let restore = () => {};
-beforeEach(() => resetHarness());
-afterEach(() => {
-  cleanup();
-  restore();
-});
+setupAppHarness();
 
 it('acknowledges a firing alert and follows new_alert / alert_update live', async () => {
   const srv = new FakeServer();
@@ -39,8 +34,7 @@ it('acknowledges a firing alert and follows new_alert / alert_update live', asyn
   srv.on('POST', '/api/v1/alerts/a1/ack', {
     body: { ...alert('a1', 'CPU high', 'acknowledged'), acknowledged_by: 'u1' },
   });
-  const r = renderApp(<Panel />, srv);
-  restore = r.restore;
+  renderApp(<Panel />, srv);
   fireEvent.click(await screen.findByRole('button', { name: 'Acknowledge CPU high' }));
   await waitFor(() => expect(screen.queryByRole('button', { name: 'Acknowledge CPU high' })).toBeNull());
   expect(screen.getByText('acknowledged')).toBeTruthy();

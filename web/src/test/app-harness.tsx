@@ -1,8 +1,9 @@
 // Renders a piece of the logged-in app for tests: the REST API on a FakeServer, the realtime
 // connection on a FakeWebSocket, and the providers the screens need.
 
-import { act, render, waitFor } from '@testing-library/react';
+import { act, cleanup, render, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
+import { afterEach, beforeEach } from 'vitest';
 import { configureApi } from '../api/client';
 import type { Me, Role } from '../api/types';
 import { AuthProvider, useAuth } from '../context/auth';
@@ -49,6 +50,7 @@ export function renderApp(ui: ReactNode, srv: FakeServer = new FakeServer(), { m
   srv.on('GET', '/api/v1/me', { body: me });
   srv.on('GET', '/api/v1/users', { body: { items: [ME.user, BOB] } });
   const restore = configureApi({ fetch: srv.fetch, baseUrl: '', token: undefined });
+  restores.push(restore);
   const utils = render(
     <ToastProvider>
       <AuthProvider>
@@ -141,4 +143,21 @@ export function emit(ws: FakeWebSocket, name: string, event: string, data: unkno
 export function resetHarness(): void {
   seqs.clear();
   FakeWebSocket.reset();
+}
+
+/** The API configurations that renderApp replaced, to put back after the test. */
+const restores: (() => void)[] = [];
+
+/**
+ * The hooks of a test file that renders the app: a fresh harness before each test; after it, the
+ * DOM cleaned up, the API configured as before its renderApp calls and, with `resetUrl`, the
+ * address back at / (for screens that navigate).
+ */
+export function setupAppHarness({ resetUrl = false }: { resetUrl?: boolean } = {}): void {
+  beforeEach(() => resetHarness());
+  afterEach(() => {
+    cleanup();
+    for (const restore of restores.splice(0).reverse()) restore();
+    if (resetUrl) history.replaceState(null, '', '/');
+  });
 }

@@ -7,15 +7,17 @@
 // values and lets the user load them or save over them (the same PATCH, based on the current
 // version). A rule deleted meanwhile (404) is said to be gone.
 
-import { type FormEvent, useId, useRef, useState } from 'react';
+import { type FormEvent, useId, useState } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
 import { type AlertRuleInput, api } from '../../api/resources';
 import { type AlertRule, COMPARISONS, type MetricDefinition, ROLES, SEVERITIES } from '../../api/types';
+import { ConflictBox } from '../../components/ConflictBox';
 import { Dialog } from '../../components/Dialog';
 import { LabelsEditor } from '../../components/LabelsEditor';
 import { formatGoDuration, parseDuration } from '../../lib/duration';
+import { useFieldErrors } from '../../lib/field-errors';
 import { checkLabels, formatLabels, type LabelRow, labelRows } from '../../lib/labels';
-import { useFocusFirstInvalid } from '../../lib/use-focus-invalid';
+import { type Stale, staleAfterSave } from '../../lib/stale-save';
 import { COMPARISON_LABEL, conditionText } from './rule-text';
 
 const CODE = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
@@ -47,8 +49,6 @@ function stateOf(r: AlertRule | undefined): FormState {
     enabled: r?.enabled ?? true,
   };
 }
-
-type Conflict = { kind: 'changed'; latest: AlertRule } | { kind: 'deleted' };
 
 /** The fields of `next` that differ from `base` (an edit's PATCH body). */
 export function rulePatch(base: AlertRule, next: AlertRuleInput): Partial<AlertRuleInput> {
@@ -84,11 +84,9 @@ export function AlertRuleForm({
   const id = useId();
   const [base, setBase] = useState(rule);
   const [f, setF] = useState<FormState>(() => stateOf(rule));
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const formRef = useRef<HTMLFormElement>(null);
-  useFocusFirstInvalid(formRef, errors);
+  const { errors, setErrors, formRef, invalid, fieldError: err } = useFieldErrors(id);
   const [error, setError] = useState<unknown>(null);
-  const [conflict, setConflict] = useState<Conflict | null>(null);
+  const [conflict, setConflict] = useState<Stale<AlertRule> | null>(null);
   const [busy, setBusy] = useState(false);
   const set = (p: Partial<FormState>) => setF((s) => ({ ...s, ...p }));
   const labels = checkLabels(f.rows);
@@ -153,18 +151,9 @@ export function AlertRuleForm({
       }
       onSaved(await api.updateAlertRule(from.id, from.version, patch));
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409 && base) {
-        onStale();
-        try {
-          setConflict({ kind: 'changed', latest: await api.alertRule(base.id) });
-        } catch (e2) {
-          if (e2 instanceof ApiError && e2.status === 404) setConflict({ kind: 'deleted' });
-          else setError(err);
-        }
-      } else if (err instanceof ApiError && err.status === 404 && base) {
-        setConflict({ kind: 'deleted' });
-        onStale();
-      } else {
+      const stale = base ? await staleAfterSave(err, () => api.alertRule(base.id), onStale) : null;
+      if (stale) setConflict(stale);
+      else {
         setError(err);
         if (err instanceof ApiError) setErrors(err.fields);
       }
@@ -185,14 +174,6 @@ export function AlertRuleForm({
     void submit(null, latest);
   };
 
-  const err = (k: string) =>
-    errors[k] ? (
-      <span id={`${id}-${k}-err`} className="field-error">
-        {errors[k]}
-      </span>
-    ) : null;
-  const invalid = (k: string) =>
-    errors[k] ? { 'aria-invalid': true as const, 'aria-describedby': `${id}-${k}-err` } : {};
   const unit = defs?.find((d) => d.code === f.metricCode.trim())?.unit;
   const otherError = error !== null && Object.keys(errors).length === 0;
 
@@ -339,34 +320,21 @@ export function AlertRuleForm({
           Enabled (a disabled rule never fires; disabling resolves its open alert)
         </label>
         {conflict && (
-          <div className="form-error conflict-box" role="alert">
-            {conflict.kind === 'deleted' ? (
+          <ConflictBox
+            stale={conflict}
+            deleted="This rule was deleted by someone else while you were editing it. Your changes were not saved."
+            changed={(latest) => (
               <>
-                <p>
-                  This rule was deleted by someone else while you were editing it. Your changes were not
-                  saved.
-                </p>
-                <button type="button" className="button" onClick={onClose}>
-                  Close
-                </button>
-              </>
-            ) : (
-              <>
-                <p>
-                  Your changes were <strong>not saved</strong>: someone else changed this rule since you
-                  opened it. Now (version {conflict.latest.version}): “{conflict.latest.name}”,{' '}
-                  <code>{conditionText(conflict.latest)}</code>, {conflict.latest.severity}
-                  {conflict.latest.enabled ? '' : ', disabled'}.
-                </p>
-                <button type="button" className="button" onClick={() => loadTheirs(conflict.latest)}>
-                  Load their version
-                </button>{' '}
-                <button type="button" className="button primary" onClick={() => saveMine(conflict.latest)}>
-                  Save mine over it
-                </button>
+                Your changes were <strong>not saved</strong>: someone else changed this rule since you opened
+                it. Now (version {latest.version}): “{latest.name}”, <code>{conditionText(latest)}</code>,{' '}
+                {latest.severity}
+                {latest.enabled ? '' : ', disabled'}.
               </>
             )}
-          </div>
+            onClose={onClose}
+            onLoadTheirs={loadTheirs}
+            onSaveMine={saveMine}
+          />
         )}
         {otherError && (
           <p className="form-error" role="alert">

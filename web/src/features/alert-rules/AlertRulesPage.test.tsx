@@ -1,8 +1,8 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import type { AlertRule } from '../../api/types';
-import { meAs, renderApp, resetHarness } from '../../test/app-harness';
+import { meAs, renderApp, setupAppHarness } from '../../test/app-harness';
 import { FakeServer } from '../../test/fake-server';
 import { AlertRulesPage } from './AlertRulesPage';
 
@@ -28,20 +28,13 @@ function rule(over: Partial<AlertRule> = {}): AlertRule {
   };
 }
 
-let restore = () => {};
-beforeEach(() => resetHarness());
-afterEach(() => {
-  cleanup();
-  restore();
-});
+setupAppHarness();
 
 function setup(srv: FakeServer, role: 'viewer' | 'editor' | 'admin' = 'editor') {
   srv.on('GET', '/api/v1/metrics', {
     body: { items: [{ tenant: 't1', code: 'cpu.usage', name: 'CPU', unit: 'percent' }] },
   });
-  const r = renderApp(<AlertRulesPage />, srv, { me: meAs(role) });
-  restore = r.restore;
-  return r;
+  return renderApp(<AlertRulesPage />, srv, { me: meAs(role) });
 }
 
 const field = (dialog: HTMLElement, name: string | RegExp) =>

@@ -18,6 +18,7 @@ import { useMe } from '../../context/auth';
 import { Link } from '../../context/router';
 import { useToast } from '../../context/toasts';
 import { formatAgo } from '../../lib/format';
+import { useVersionedDelete } from '../../lib/use-versioned-delete';
 import { AlertRuleForm } from './AlertRuleForm';
 import { conditionText, recipientsText } from './rule-text';
 
@@ -30,10 +31,6 @@ export function AlertRulesPage() {
   const { data, error, loading, reload, mutate } = useAlertRules();
   const defs = useMetricDefinitions();
   const [editing, setEditing] = useState<AlertRule | 'new' | null>(null);
-  const [deleting, setDeleting] = useState<AlertRule | null>(null);
-  const [deleteError, setDeleteError] = useState<unknown>(null);
-  /** The delete was refused as stale: the dialog now shows the current rule. */
-  const [deleteChanged, setDeleteChanged] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
 
   const put = (r: AlertRule) =>
@@ -68,43 +65,19 @@ export function AlertRulesPage() {
     }
   };
 
-  const remove = async () => {
-    if (!deleting) return;
-    const r = deleting;
-    setBusy(r.id);
-    setDeleteError(null);
-    try {
-      await api.deleteAlertRule(r.id, r.version);
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 409) {
-        // Changed since it was shown: show it as it is now and let the user confirm again.
-        try {
-          const current = await api.alertRule(r.id);
-          put(current);
-          setDeleting(current);
-          setDeleteChanged(true);
-          setBusy(null);
-          return;
-        } catch (e2) {
-          if (!(e2 instanceof ApiError && e2.status === 404)) {
-            setDeleteError(err);
-            reload();
-            setBusy(null);
-            return;
-          }
-        }
-      } else if (!(err instanceof ApiError && err.status === 404)) {
-        setDeleteError(err);
-        setBusy(null);
-        return;
-      }
-    }
-    mutate((l) => l?.filter((x) => x.id !== r.id));
-    setDeleting(null);
-    setDeleteChanged(false);
-    setBusy(null);
-    toast({ title: `Rule “${r.name}” deleted`, body: 'Its past alerts are kept.', tone: 'ok' });
-  };
+  const del = useVersionedDelete<AlertRule>({
+    remove: (r) => api.deleteAlertRule(r.id, r.version),
+    read: api.alertRule,
+    onChanged: put,
+    onUnread: reload,
+    onDeleted: (r) => {
+      mutate((l) => l?.filter((x) => x.id !== r.id));
+      toast({ title: `Rule “${r.name}” deleted`, body: 'Its past alerts are kept.', tone: 'ok' });
+    },
+  });
+  const deleting = del.deleting;
+  /** One request about a rule at a time: its toggle and its delete wait for each other. */
+  const busyWith = (r: AlertRule) => busy === r.id || (del.busy && deleting?.id === r.id);
 
   return (
     <main className="page narrow" aria-labelledby="rules-title">
@@ -154,7 +127,7 @@ export function AlertRulesPage() {
                   <button
                     type="button"
                     className="button small"
-                    disabled={busy === r.id}
+                    disabled={busyWith(r)}
                     onClick={() => void toggle(r)}
                   >
                     {r.enabled ? 'Disable' : 'Enable'} <span className="sr-only">“{r.name}”</span>
@@ -162,15 +135,7 @@ export function AlertRulesPage() {
                   <button type="button" className="button small" onClick={() => setEditing(r)}>
                     Edit <span className="sr-only">“{r.name}”</span>
                   </button>
-                  <button
-                    type="button"
-                    className="button small danger"
-                    onClick={() => {
-                      setDeleteError(null);
-                      setDeleteChanged(false);
-                      setDeleting(r);
-                    }}
-                  >
+                  <button type="button" className="button small danger" onClick={() => del.ask(r)}>
                     Delete <span className="sr-only">“{r.name}”</span>
                   </button>
                 </div>
@@ -196,16 +161,16 @@ export function AlertRulesPage() {
         <ConfirmDialog
           title={`Delete the rule “${deleting.name}”?`}
           confirmLabel="Delete rule"
-          busy={busy === deleting.id}
-          error={deleteError}
-          onCancel={() => setDeleting(null)}
-          onConfirm={() => void remove()}
+          busy={busyWith(deleting)}
+          error={del.error}
+          onCancel={del.cancel}
+          onConfirm={() => void del.confirm()}
         >
           <p>
             It stops watching <code>{deleting.metric_code}</code> and resolves its open alert. Its past alerts
             are kept. This cannot be undone.
           </p>
-          {deleteChanged && (
+          {del.changed && (
             <p className="form-error" role="alert">
               Someone else changed this rule since you opened this dialog (now version {deleting.version}:{' '}
               <code>{conditionText(deleting)}</code>

@@ -1,41 +1,18 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import type { Dashboard } from '../../api/types';
-import { meAs, renderApp, resetHarness } from '../../test/app-harness';
+import { meAs, renderApp, setupAppHarness } from '../../test/app-harness';
 import { FakeServer } from '../../test/fake-server';
+import { dashboard } from '../../test/fixtures';
 import { DashboardList } from './DashboardList';
 
-const T = '2026-01-10T12:00:00Z';
+const board = (over: Partial<Dashboard> = {}) => dashboard({ description: 'on call', ...over });
 
-function board(over: Partial<Dashboard> = {}): Dashboard {
-  return {
-    id: 'd1',
-    tenant: 't1',
-    owner_id: 'u1',
-    name: 'Ops',
-    description: 'on call',
-    layout: { columns: 12 },
-    visibility: 'shared',
-    version: 1,
-    created_at: T,
-    updated_at: T,
-    ...over,
-  };
-}
-
-let restore = () => {};
-beforeEach(() => resetHarness());
-afterEach(() => {
-  cleanup();
-  restore();
-  history.replaceState(null, '', '/');
-});
+setupAppHarness({ resetUrl: true });
 
 function setup(srv: FakeServer, role: 'viewer' | 'editor' = 'editor') {
-  const r = renderApp(<DashboardList />, srv, { me: meAs(role) });
-  restore = r.restore;
-  return r;
+  return renderApp(<DashboardList />, srv, { me: meAs(role) });
 }
 
 const type = (el: HTMLElement, value: string) => fireEvent.change(el, { target: { value } });

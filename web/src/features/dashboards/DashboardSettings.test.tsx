@@ -1,40 +1,20 @@
 // @vitest-environment jsdom
 // Settings from the dashboard view's header: rename, and delete (back to the list).
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { Dashboard } from '../../api/types';
-import { meAs, renderApp, resetHarness } from '../../test/app-harness';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { expect, it } from 'vitest';
+import { meAs, renderApp, setupAppHarness } from '../../test/app-harness';
 import { FakeServer } from '../../test/fake-server';
+import { dashboard } from '../../test/fixtures';
 import { DashboardView } from './DashboardView';
 
-const T = '2026-01-10T12:00:00Z';
-const board: Dashboard = {
-  id: 'd1',
-  tenant: 't1',
-  owner_id: 'u1',
-  name: 'Ops',
-  description: '',
-  layout: { columns: 12 },
-  visibility: 'shared',
-  version: 5,
-  created_at: T,
-  updated_at: T,
-  widgets: [],
-};
+const board = dashboard({ version: 5, widgets: [] });
 
-let restore = () => {};
-beforeEach(() => resetHarness());
-afterEach(() => {
-  cleanup();
-  restore();
-  history.replaceState(null, '', '/');
-});
+setupAppHarness({ resetUrl: true });
 
 function setup(srv: FakeServer, role: 'viewer' | 'editor') {
   srv.on('GET', '/api/v1/metrics', { body: { items: [] } });
   srv.on('GET', '/api/v1/dashboards/d1', { body: board });
-  const r = renderApp(<DashboardView id="d1" />, srv, { me: meAs(role) });
-  restore = r.restore;
+  renderApp(<DashboardView id="d1" />, srv, { me: meAs(role) });
 }
 
 it('has no settings for a viewer', async () => {

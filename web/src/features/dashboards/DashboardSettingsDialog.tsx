@@ -3,13 +3,15 @@
 // else changed it meanwhile) is explained, with their version, and the user chooses: load theirs
 // or save over it.
 
-import { type FormEvent, useId, useRef, useState } from 'react';
+import { type FormEvent, useId, useState } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
 import { api, type DashboardPatch } from '../../api/resources';
 import type { Dashboard, Visibility } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { ConflictBox } from '../../components/ConflictBox';
 import { Dialog } from '../../components/Dialog';
-import { useFocusFirstInvalid } from '../../lib/use-focus-invalid';
+import { useFieldErrors } from '../../lib/field-errors';
+import { type Stale, staleAfterSave } from '../../lib/stale-save';
 
 const MAX_NAME = 200;
 const MAX_DESCRIPTION = 2000;
@@ -43,11 +45,9 @@ export function DashboardSettingsDialog({
   const [name, setName] = useState(dashboard.name);
   const [description, setDescription] = useState(dashboard.description ?? '');
   const [visibility, setVisibility] = useState<Visibility>(dashboard.visibility);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const formRef = useRef<HTMLFormElement>(null);
-  useFocusFirstInvalid(formRef, errors);
+  const { errors, setErrors, formRef, invalid, fieldError } = useFieldErrors(id);
   const [error, setError] = useState<unknown>(null);
-  const [theirs, setTheirs] = useState<Dashboard | 'gone' | null>(null);
+  const [theirs, setTheirs] = useState<Stale<Dashboard> | null>(null);
   const [busy, setBusy] = useState(false);
   const [deleting, setDeleting] = useState(false);
 
@@ -73,16 +73,10 @@ export function DashboardSettingsDialog({
     try {
       onSaved(await api.updateDashboard(from.id, patch));
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409) {
-        try {
-          setTheirs(await api.dashboard(from.id));
-        } catch (e2) {
-          setTheirs(e2 instanceof ApiError && e2.status === 404 ? 'gone' : null);
-          if (!(e2 instanceof ApiError && e2.status === 404)) setError(err);
-        }
-      } else if (err instanceof ApiError && err.status === 404) {
-        setTheirs('gone');
-      } else {
+      const stale = await staleAfterSave(err, () => api.dashboard(from.id));
+      // A 409 after which the dashboard could not be read: a version shown before is out of date too.
+      if (stale || (err instanceof ApiError && err.status === 409)) setTheirs(stale);
+      if (!stale) {
         setError(err);
         if (err instanceof ApiError) setErrors(err.fields);
       }
@@ -108,15 +102,6 @@ export function DashboardSettingsDialog({
     return (
       <DeleteDashboardDialog dashboard={base} onCancel={() => setDeleting(false)} onDeleted={onDeleted} />
     );
-
-  const invalid = (k: string) =>
-    errors[k] ? { 'aria-invalid': true as const, 'aria-describedby': `${id}-${k}-err` } : {};
-  const fieldError = (k: string) =>
-    errors[k] ? (
-      <span id={`${id}-${k}-err`} className="field-error">
-        {errors[k]}
-      </span>
-    ) : null;
 
   return (
     <Dialog title={`Dashboard settings: “${dashboard.name}”`} onClose={onClose}>
@@ -157,27 +142,20 @@ export function DashboardSettingsDialog({
           </select>
           {fieldError('visibility')}
         </div>
-        {theirs === 'gone' && (
-          <div className="form-error conflict-box" role="alert">
-            <p>This dashboard was deleted by someone else. Your changes were not saved.</p>
-            <button type="button" className="button" onClick={onClose}>
-              Close
-            </button>
-          </div>
-        )}
-        {theirs && theirs !== 'gone' && (
-          <div className="form-error conflict-box" role="alert">
-            <p>
-              Someone else changed this dashboard while you were editing it (now version {theirs.version}: “
-              {theirs.name}”, {theirs.visibility}). Your changes were <strong>not saved</strong>.
-            </p>
-            <button type="button" className="button" onClick={() => loadTheirs(theirs)}>
-              Load their version
-            </button>{' '}
-            <button type="button" className="button primary" onClick={() => saveMine(theirs)}>
-              Save mine over it
-            </button>
-          </div>
+        {theirs && (
+          <ConflictBox
+            stale={theirs}
+            deleted="This dashboard was deleted by someone else. Your changes were not saved."
+            changed={(latest) => (
+              <>
+                Someone else changed this dashboard while you were editing it (now version {latest.version}: “
+                {latest.name}”, {latest.visibility}). Your changes were <strong>not saved</strong>.
+              </>
+            )}
+            onClose={onClose}
+            onLoadTheirs={loadTheirs}
+            onSaveMine={saveMine}
+          />
         )}
         {error !== null && Object.keys(errors).length === 0 && (
           <p className="form-error" role="alert">

@@ -1,13 +1,19 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Dashboard, Widget } from '../../api/types';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import type { Widget } from '../../api/types';
 import { useRealtime } from '../../realtime/react';
-import { answerSubscribes, emit, emitFrame, goLive, renderApp, resetHarness } from '../../test/app-harness';
+import {
+  answerSubscribes,
+  emit,
+  emitFrame,
+  goLive,
+  renderApp,
+  setupAppHarness,
+} from '../../test/app-harness';
 import { FakeServer } from '../../test/fake-server';
+import { dashboard, T } from '../../test/fixtures';
 import { DashboardView } from './DashboardView';
-
-const T = '2026-01-10T12:00:00Z';
 
 /** The app shell follows the user's own dashboard channel too (dashboard.u1). */
 function Follow() {
@@ -31,40 +37,19 @@ function widget(id: string, title: string, x: number, version = 1): Widget {
   };
 }
 
-function board(widgets: Widget[]): Dashboard {
-  return {
-    id: 'd1',
-    tenant: 't1',
-    owner_id: 'u1',
-    name: 'Ops',
-    description: '',
-    layout: { columns: 12 },
-    visibility: 'shared',
-    version: 1,
-    created_at: T,
-    updated_at: T,
-    widgets,
-  };
-}
+const board = (widgets: Widget[]) => dashboard({ widgets });
 
-let restore = () => {};
-beforeEach(() => resetHarness());
-afterEach(() => {
-  cleanup();
-  restore();
-});
+setupAppHarness();
 
 function setup(srv: FakeServer) {
   srv.on('GET', '/api/v1/metrics', { body: { items: [] } });
-  const r = renderApp(
+  return renderApp(
     <>
       <Follow />
       <DashboardView id="d1" />
     </>,
     srv,
   );
-  restore = r.restore;
-  return r;
 }
 
 const item = (id: string) => document.querySelector(`[data-widget-id="${id}"]`) as HTMLElement;

@@ -1,8 +1,8 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
 import type { MetricDefinition, Widget } from '../../api/types';
-import { renderApp, resetHarness } from '../../test/app-harness';
+import { renderApp, setupAppHarness } from '../../test/app-harness';
 import { FakeServer } from '../../test/fake-server';
 import { WidgetForm } from './WidgetForm';
 
@@ -26,17 +26,12 @@ const chart: Widget = {
   updated_at: T,
 };
 
-let restore = () => {};
-beforeEach(() => resetHarness());
-afterEach(() => {
-  cleanup();
-  restore();
-});
+setupAppHarness();
 
 function setup(srv: FakeServer, widget?: Widget) {
   const onDone = vi.fn();
   const onDeleted = vi.fn();
-  const r = renderApp(
+  renderApp(
     <WidgetForm
       dashboardId="d1"
       widget={widget}
@@ -48,7 +43,6 @@ function setup(srv: FakeServer, widget?: Widget) {
     />,
     srv,
   );
-  restore = r.restore;
   return { onDone, onDeleted };
 }
 

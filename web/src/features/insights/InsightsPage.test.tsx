@@ -1,8 +1,8 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, screen, within } from '@testing-library/react';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { fireEvent, screen, within } from '@testing-library/react';
+import { expect, it } from 'vitest';
 import type { Insight } from '../../api/types';
-import { emit, goLive, meAs, renderApp, resetHarness } from '../../test/app-harness';
+import { emit, goLive, meAs, renderApp, setupAppHarness } from '../../test/app-harness';
 import { FakeServer } from '../../test/fake-server';
 import { InsightsPage } from './InsightsPage';
 
@@ -23,16 +23,10 @@ function insight(id: string, over: Partial<Insight> = {}): Insight {
   };
 }
 
-let restore = () => {};
-beforeEach(() => resetHarness());
-afterEach(() => {
-  cleanup();
-  restore();
-});
+setupAppHarness();
 
 function setup(srv: FakeServer) {
-  const r = renderApp(<InsightsPage />, srv, { me: meAs('viewer') });
-  restore = r.restore;
+  renderApp(<InsightsPage />, srv, { me: meAs('viewer') });
 }
 
 it('lists insights and adds new ones live, newest first', async () => {

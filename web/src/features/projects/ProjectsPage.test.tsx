@@ -1,8 +1,8 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import type { Project } from '../../api/types';
-import { emit, goLive, meAs, renderApp, resetHarness } from '../../test/app-harness';
+import { emit, goLive, meAs, renderApp, setupAppHarness } from '../../test/app-harness';
 import { FakeServer } from '../../test/fake-server';
 import { ProjectsPage } from './ProjectsPage';
 
@@ -22,16 +22,10 @@ function project(over: Partial<Project> = {}): Project {
   };
 }
 
-let restore = () => {};
-beforeEach(() => resetHarness());
-afterEach(() => {
-  cleanup();
-  restore();
-});
+setupAppHarness();
 
 function setup(srv: FakeServer, role: 'viewer' | 'editor' = 'editor') {
-  const r = renderApp(<ProjectsPage />, srv, { me: meAs(role) });
-  restore = r.restore;
+  renderApp(<ProjectsPage />, srv, { me: meAs(role) });
 }
 
 const type = (el: HTMLElement, value: string) => fireEvent.change(el, { target: { value } });

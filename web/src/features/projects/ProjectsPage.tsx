@@ -11,19 +11,22 @@
 // Changes by others arrive live on `project:{id}` (project_update) for the projects the user may
 // follow (a member, or an admin of the tenant): the list is read again.
 
-import { type FormEvent, useId, useRef, useState } from 'react';
+import { type FormEvent, useId, useState } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
 import { useProjects } from '../../api/hooks';
 import { api, type ProjectInput } from '../../api/resources';
 import { canEdit, isAdmin, PROJECT_STATUSES, type Project } from '../../api/types';
 import { Badge, type BadgeTone } from '../../components/Badge';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { ConflictBox } from '../../components/ConflictBox';
 import { Dialog } from '../../components/Dialog';
 import { Empty, ErrorState, Loading } from '../../components/States';
 import { useMe } from '../../context/auth';
 import { useToast } from '../../context/toasts';
+import { useFieldErrors } from '../../lib/field-errors';
 import { formatAgo } from '../../lib/format';
-import { useFocusFirstInvalid } from '../../lib/use-focus-invalid';
+import { type Stale, staleAfterSave } from '../../lib/stale-save';
+import { useVersionedDelete } from '../../lib/use-versioned-delete';
 import { useRealtime, useRealtimeEvent, useRecoveryFailed } from '../../realtime/react';
 
 const STATUS_TONE: Record<string, BadgeTone> = { active: 'ok', paused: 'warn', archived: 'neutral' };
@@ -34,11 +37,6 @@ export function ProjectsPage() {
   const { toast } = useToast();
   const { data, error, loading, reload, mutate } = useProjects();
   const [editing, setEditing] = useState<Project | 'new' | null>(null);
-  const [deleting, setDeleting] = useState<Project | null>(null);
-  const [deleteError, setDeleteError] = useState<unknown>(null);
-  /** The delete was refused as stale: the dialog now shows the current project. */
-  const [deleteChanged, setDeleteChanged] = useState(false);
-  const [busy, setBusy] = useState(false);
 
   const admin = isAdmin(me);
   const followed = (data ?? [])
@@ -58,43 +56,17 @@ export function ProjectsPage() {
       l?.some((x) => x.id === p.id) ? l.map((x) => (x.id === p.id ? p : x)) : [...(l ?? []), p],
     );
 
-  const remove = async () => {
-    if (!deleting) return;
-    const p = deleting;
-    setBusy(true);
-    setDeleteError(null);
-    try {
-      await api.deleteProject(p.id, p.version);
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 409) {
-        // Changed since it was shown: show it as it is now and let the user confirm again.
-        try {
-          const current = await api.project(p.id);
-          put(current);
-          setDeleting(current);
-          setDeleteChanged(true);
-          setBusy(false);
-          return;
-        } catch (e2) {
-          if (!(e2 instanceof ApiError && e2.status === 404)) {
-            setDeleteError(err);
-            reload();
-            setBusy(false);
-            return;
-          }
-        }
-      } else if (!(err instanceof ApiError && err.status === 404)) {
-        setDeleteError(err);
-        setBusy(false);
-        return;
-      }
-    }
-    mutate((l) => l?.filter((x) => x.id !== p.id));
-    setDeleting(null);
-    setDeleteChanged(false);
-    setBusy(false);
-    toast({ title: `Project “${p.name}” deleted`, tone: 'ok' });
-  };
+  const del = useVersionedDelete<Project>({
+    remove: (p) => api.deleteProject(p.id, p.version),
+    read: api.project,
+    onChanged: put,
+    onUnread: reload,
+    onDeleted: (p) => {
+      mutate((l) => l?.filter((x) => x.id !== p.id));
+      toast({ title: `Project “${p.name}” deleted`, tone: 'ok' });
+    },
+  });
+  const deleting = del.deleting;
 
   return (
     <main className="page" aria-labelledby="projects-title">
@@ -135,15 +107,7 @@ export function ProjectsPage() {
                   <button type="button" className="button small" onClick={() => setEditing(p)}>
                     Edit <span className="sr-only">“{p.name}”</span>
                   </button>
-                  <button
-                    type="button"
-                    className="button small danger"
-                    onClick={() => {
-                      setDeleteError(null);
-                      setDeleteChanged(false);
-                      setDeleting(p);
-                    }}
-                  >
+                  <button type="button" className="button small danger" onClick={() => del.ask(p)}>
                     Delete <span className="sr-only">“{p.name}”</span>
                   </button>
                 </div>
@@ -168,13 +132,13 @@ export function ProjectsPage() {
         <ConfirmDialog
           title={`Delete the project “${deleting.name}”?`}
           confirmLabel="Delete project"
-          busy={busy}
-          error={deleteError}
-          onCancel={() => setDeleting(null)}
-          onConfirm={() => void remove()}
+          busy={del.busy}
+          error={del.error}
+          onCancel={del.cancel}
+          onConfirm={() => void del.confirm()}
         >
           <p>Its memberships go with it. This cannot be undone.</p>
-          {deleteChanged && (
+          {del.changed && (
             <p className="form-error" role="alert">
               Someone else changed this project since you opened this dialog (now version {deleting.version}:
               “{deleting.name}”, {deleting.status}, {memberCount(deleting)}). It was not deleted. Delete it as
@@ -188,8 +152,6 @@ export function ProjectsPage() {
 }
 
 const memberCount = (p: Project) => `${p.members.length} member${p.members.length === 1 ? '' : 's'}`;
-
-type Stale = { kind: 'changed'; latest: Project } | { kind: 'deleted' };
 
 /** The fields of the form that differ from `base`. */
 export function projectPatch(base: Project, next: ProjectInput): Partial<ProjectInput> {
@@ -216,11 +178,9 @@ function ProjectForm({
   const [name, setName] = useState(project?.name ?? '');
   const [description, setDescription] = useState(project?.description ?? '');
   const [status, setStatus] = useState(project?.status || 'active');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const formRef = useRef<HTMLFormElement>(null);
-  useFocusFirstInvalid(formRef, errors);
+  const { errors, setErrors, formRef, invalid, fieldError } = useFieldErrors(id);
   const [error, setError] = useState<unknown>(null);
-  const [stale, setStale] = useState<Stale | null>(null);
+  const [stale, setStale] = useState<Stale<Project> | null>(null);
   const [busy, setBusy] = useState(false);
 
   const submit = async (e: FormEvent | null, over?: Project) => {
@@ -249,18 +209,9 @@ function ProjectForm({
       }
       onSaved(await api.updateProject(from.id, from.version, patch));
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409 && base) {
-        onStale();
-        try {
-          setStale({ kind: 'changed', latest: await api.project(base.id) });
-        } catch (e2) {
-          if (e2 instanceof ApiError && e2.status === 404) setStale({ kind: 'deleted' });
-          else setError(err);
-        }
-      } else if (err instanceof ApiError && err.status === 404 && base) {
-        setStale({ kind: 'deleted' });
-        onStale();
-      } else {
+      const s = base ? await staleAfterSave(err, () => api.project(base.id), onStale) : null;
+      if (s) setStale(s);
+      else {
         setError(err);
         if (err instanceof ApiError) setErrors(err.fields);
       }
@@ -281,15 +232,6 @@ function ProjectForm({
     setStale(null);
     void submit(null, p);
   };
-
-  const invalid = (k: string) =>
-    errors[k] ? { 'aria-invalid': true as const, 'aria-describedby': `${id}-${k}-err` } : {};
-  const fieldError = (k: string) =>
-    errors[k] ? (
-      <span id={`${id}-${k}-err`} className="field-error">
-        {errors[k]}
-      </span>
-    ) : null;
 
   return (
     <Dialog title={project ? `Edit project “${project.name}”` : 'New project'} onClose={onClose}>
@@ -334,28 +276,21 @@ function ProjectForm({
           </select>
           {fieldError('status')}
         </div>
-        {stale?.kind === 'deleted' && (
-          <div className="form-error conflict-box" role="alert">
-            <p>This project was deleted by someone else. Your changes were not saved.</p>
-            <button type="button" className="button" onClick={onClose}>
-              Close
-            </button>
-          </div>
-        )}
-        {stale?.kind === 'changed' && (
-          <div className="form-error conflict-box" role="alert">
-            <p>
-              Someone else changed this project since you opened it (now version {stale.latest.version}: “
-              {stale.latest.name}”, {stale.latest.status}, {memberCount(stale.latest)}). Your changes were{' '}
-              <strong>not saved</strong>.
-            </p>
-            <button type="button" className="button" onClick={() => loadTheirs(stale.latest)}>
-              Load their version
-            </button>{' '}
-            <button type="button" className="button primary" onClick={() => saveMine(stale.latest)}>
-              Save mine over it
-            </button>
-          </div>
+        {stale && (
+          <ConflictBox
+            stale={stale}
+            deleted="This project was deleted by someone else. Your changes were not saved."
+            changed={(latest) => (
+              <>
+                Someone else changed this project since you opened it (now version {latest.version}: “
+                {latest.name}”, {latest.status}, {memberCount(latest)}). Your changes were{' '}
+                <strong>not saved</strong>.
+              </>
+            )}
+            onClose={onClose}
+            onLoadTheirs={loadTheirs}
+            onSaveMine={saveMine}
+          />
         )}
         {error !== null && Object.keys(errors).length === 0 && (
           <p className="form-error" role="alert">

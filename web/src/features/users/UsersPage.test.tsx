@@ -1,22 +1,15 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import type { User } from '../../api/types';
-import { meAs, renderApp, resetHarness } from '../../test/app-harness';
+import { meAs, renderApp, setupAppHarness } from '../../test/app-harness';
 import { FakeServer } from '../../test/fake-server';
 import { UsersPage } from './UsersPage';
 
-let restore = () => {};
-beforeEach(() => resetHarness());
-afterEach(() => {
-  cleanup();
-  restore();
-});
+setupAppHarness();
 
 function setup(srv: FakeServer, role: 'viewer' | 'editor' | 'admin' = 'admin') {
-  const r = renderApp(<UsersPage />, srv, { me: meAs(role) });
-  restore = r.restore;
-  return r;
+  return renderApp(<UsersPage />, srv, { me: meAs(role) });
 }
 
 const type = (el: HTMLElement, value: string) => fireEvent.change(el, { target: { value } });

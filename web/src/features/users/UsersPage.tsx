@@ -1,7 +1,7 @@
 // Users of the tenant (admins only): the list (GET /api/v1/users) and creating a user (POST
 // /api/v1/users: email, display name, password, roles). The API has no edit or delete of users.
 
-import { type FormEvent, useId, useRef, useState } from 'react';
+import { type FormEvent, useId, useState } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
 import { useUsers } from '../../api/hooks';
 import { api } from '../../api/resources';
@@ -11,8 +11,8 @@ import { Dialog } from '../../components/Dialog';
 import { Empty, ErrorState, Loading } from '../../components/States';
 import { useMe } from '../../context/auth';
 import { useToast } from '../../context/toasts';
+import { useFieldErrors } from '../../lib/field-errors';
 import { formatAgo } from '../../lib/format';
-import { useFocusFirstInvalid } from '../../lib/use-focus-invalid';
 
 const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 72; // bytes (bcrypt)
@@ -115,9 +115,7 @@ function CreateUser({ onClose, onCreated }: { onClose(): void; onCreated(u: User
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [roles, setRoles] = useState<Role[]>(['viewer']);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const formRef = useRef<HTMLFormElement>(null);
-  useFocusFirstInvalid(formRef, errors);
+  const { errors, setErrors, formRef, errorId, invalid, fieldError } = useFieldErrors(id);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
@@ -149,15 +147,6 @@ function CreateUser({ onClose, onCreated }: { onClose(): void; onCreated(u: User
       setBusy(false);
     }
   };
-
-  const invalid = (k: string) =>
-    errors[k] ? { 'aria-invalid': true as const, 'aria-describedby': `${id}-${k}-err` } : {};
-  const fieldError = (k: string) =>
-    errors[k] ? (
-      <span id={`${id}-${k}-err`} className="field-error">
-        {errors[k]}
-      </span>
-    ) : null;
 
   return (
     <Dialog title="New user" onClose={onClose}>
@@ -202,7 +191,7 @@ function CreateUser({ onClose, onCreated }: { onClose(): void; onCreated(u: User
           </span>
           {fieldError('password')}
         </div>
-        <fieldset className="field" aria-describedby={errors.roles ? `${id}-roles-err` : undefined}>
+        <fieldset className="field" aria-describedby={errors.roles ? errorId('roles') : undefined}>
           <legend>Roles</legend>
           {ROLES.map((r) => (
             <label key={r} className="check">
