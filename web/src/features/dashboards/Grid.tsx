@@ -72,6 +72,9 @@ export function Grid<T extends GridItem>({
   const ref = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
   const [drag, setDrag] = useState<Drag | null>(null);
+  // The drag as the pointer events see it. React renders pointermove updates later than discrete
+  // events, so a quick release would otherwise read a drag state from before the last moves.
+  const dragRef = useRef<Drag | null>(null);
   const [announce, setAnnounce] = useState('');
   const helpId = useId();
 
@@ -110,6 +113,20 @@ export function Grid<T extends GridItem>({
     [items, onCommit],
   );
 
+  /** The drag with the pointer at (x, y): its offset and the grid position it previews. */
+  const dragTo = (d: Drag, x: number, y: number): Drag => {
+    const dx = x - d.startX;
+    const dy = y - d.startY;
+    const dc = Math.round(dx / stepX);
+    const dr = Math.round(dy / stepY);
+    const o = d.origin;
+    const preview =
+      d.mode === 'move'
+        ? clampPos({ ...o, x: o.x + dc, y: o.y + dr }, columns)
+        : clampPos({ ...o, w: o.w + dc, h: o.h + dr }, columns);
+    return { ...d, dx, dy, preview };
+  };
+
   const controls = (item: T): ItemControls => {
     const handle = (mode: 'move' | 'resize'): HandleProps => ({
       'aria-describedby': helpId,
@@ -117,7 +134,7 @@ export function Grid<T extends GridItem>({
         if (!canEdit || e.button !== 0) return;
         e.preventDefault();
         e.currentTarget.setPointerCapture?.(e.pointerId);
-        setDrag({
+        const d: Drag = {
           id: item.id,
           mode,
           pointerId: e.pointerId,
@@ -127,30 +144,33 @@ export function Grid<T extends GridItem>({
           dy: 0,
           origin: item.position,
           preview: item.position,
-        });
+        };
+        dragRef.current = d;
+        setDrag(d);
       },
       onPointerMove: (e) => {
-        if (!drag || drag.id !== item.id || drag.pointerId !== e.pointerId) return;
-        const dx = e.clientX - drag.startX;
-        const dy = e.clientY - drag.startY;
-        const dc = Math.round(dx / stepX);
-        const dr = Math.round(dy / stepY);
-        const o = drag.origin;
-        const preview =
-          drag.mode === 'move'
-            ? clampPos({ ...o, x: o.x + dc, y: o.y + dr }, columns)
-            : clampPos({ ...o, w: o.w + dc, h: o.h + dr }, columns);
-        setDrag({ ...drag, dx, dy, preview });
+        const d = dragRef.current;
+        if (!d || d.id !== item.id || d.pointerId !== e.pointerId) return;
+        const next = dragTo(d, e.clientX, e.clientY);
+        dragRef.current = next;
+        setDrag(next);
       },
       onPointerUp: (e) => {
-        if (!drag || drag.id !== item.id || drag.pointerId !== e.pointerId) return;
+        const d = dragRef.current;
+        if (!d || d.id !== item.id || d.pointerId !== e.pointerId) return;
+        // Where the pointer is let go, whatever the moves before it rendered.
+        const { preview } = dragTo(d, e.clientX, e.clientY);
+        dragRef.current = null;
         setDrag(null);
-        if (!samePos(drag.preview, drag.origin)) {
-          commit(item.id, drag.preview);
-          setAnnounce(describe(labelOf(item), drag.preview));
+        if (!samePos(preview, d.origin)) {
+          commit(item.id, preview);
+          setAnnounce(describe(labelOf(item), preview));
         }
       },
-      onPointerCancel: () => setDrag(null),
+      onPointerCancel: () => {
+        dragRef.current = null;
+        setDrag(null);
+      },
       onKeyDown: (e) => {
         if (!canEdit) return;
         const d = ARROWS[e.key];
