@@ -8,8 +8,8 @@ import {
   type PointerEvent,
   type ReactNode,
   useCallback,
-  useEffect,
   useId,
+  useLayoutEffect,
   useMemo,
   useRef,
   useState,
@@ -78,10 +78,17 @@ export function Grid<T extends GridItem>({
   const [announce, setAnnounce] = useState('');
   const helpId = useId();
 
-  useEffect(() => {
+  // The widgets are placed only once the grid is measured (before the first paint): placed at the
+  // fallback width first, they would slide to their places (positions are animated) while the
+  // page loads, under the user's pointer.
+  const [measured, setMeasured] = useState(false);
+  useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const measure = () => setWidth(el.clientWidth);
+    const measure = () => {
+      setWidth(el.clientWidth);
+      setMeasured(true);
+    };
     measure();
     if (typeof ResizeObserver !== 'function') {
       addEventListener('resize', measure);
@@ -222,51 +229,52 @@ export function Grid<T extends GridItem>({
             }}
           />
         )}
-        {ordered.map((item) => {
-          const p = positions.get(item.id) ?? item.position;
-          const dragging = drag?.id === item.id;
-          let style: React.CSSProperties | undefined;
-          if (phone) {
-            style = { height: Math.max(p.h, 2) * stepY - gap };
-          } else if (dragging && drag) {
-            const o = drag.origin;
-            style =
-              drag.mode === 'move'
-                ? {
-                    left: o.x * stepX + drag.dx,
-                    top: o.y * stepY + drag.dy,
-                    width: o.w * stepX - gap,
-                    height: o.h * stepY - gap,
-                  }
-                : {
-                    left: o.x * stepX,
-                    top: o.y * stepY,
-                    width: Math.max(colW, o.w * stepX - gap + drag.dx),
-                    height: Math.max(rowHeight, o.h * stepY - gap + drag.dy),
-                  };
-          } else {
-            style = {
-              left: p.x * stepX,
-              top: p.y * stepY,
-              width: p.w * stepX - gap,
-              height: p.h * stepY - gap,
-            };
-          }
-          return (
-            <div
-              key={item.id}
-              className={`grid-item${dragging ? ' dragging' : ''}`}
-              style={style}
-              data-widget-id={item.id}
-              data-x={p.x}
-              data-y={p.y}
-              data-w={p.w}
-              data-h={p.h}
-            >
-              {renderItem(item, controls(item))}
-            </div>
-          );
-        })}
+        {measured &&
+          ordered.map((item) => {
+            const p = positions.get(item.id) ?? item.position;
+            const dragging = drag?.id === item.id;
+            let style: React.CSSProperties | undefined;
+            if (phone) {
+              style = { height: Math.max(p.h, 2) * stepY - gap };
+            } else if (dragging && drag) {
+              const o = drag.origin;
+              style =
+                drag.mode === 'move'
+                  ? {
+                      left: o.x * stepX + drag.dx,
+                      top: o.y * stepY + drag.dy,
+                      width: o.w * stepX - gap,
+                      height: o.h * stepY - gap,
+                    }
+                  : {
+                      left: o.x * stepX,
+                      top: o.y * stepY,
+                      width: Math.max(colW, o.w * stepX - gap + drag.dx),
+                      height: Math.max(rowHeight, o.h * stepY - gap + drag.dy),
+                    };
+            } else {
+              style = {
+                left: p.x * stepX,
+                top: p.y * stepY,
+                width: p.w * stepX - gap,
+                height: p.h * stepY - gap,
+              };
+            }
+            return (
+              <div
+                key={item.id}
+                className={`grid-item${dragging ? ' dragging' : ''}`}
+                style={style}
+                data-widget-id={item.id}
+                data-x={p.x}
+                data-y={p.y}
+                data-w={p.w}
+                data-h={p.h}
+              >
+                {renderItem(item, controls(item))}
+              </div>
+            );
+          })}
       </div>
     </>
   );
