@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 
@@ -65,7 +64,7 @@ func handleWidgetUpdate(d Deps) http.Handler {
 			return
 		}
 		caller := principalOf(r)
-		wg, err := currentWidget(r, d, caller, r.PathValue("id"), req.DashboardID)
+		wg, err := d.Service.Widget(r.Context(), caller, req.DashboardID, r.PathValue("id"))
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
@@ -112,57 +111,4 @@ func handleWidgetValue(d Deps) http.Handler {
 		}
 		encode(w, http.StatusOK, v)
 	})
-}
-
-// widgetReader is implemented by services that can read one widget by id.
-type widgetReader interface {
-	Widget(ctx context.Context, p livedash.Principal, id string) (livedash.Widget, error)
-}
-
-// currentWidget returns widget id as the caller may see it: from the service when it reads
-// widgets by id, else from the dashboard named by dashboardID (the PATCH body's optional
-// dashboard_id), else by looking through the dashboards the caller may view.
-func currentWidget(r *http.Request, d Deps, p livedash.Principal, id, dashboardID string) (livedash.Widget, error) {
-	if wr, ok := d.Service.(widgetReader); ok {
-		return wr.Widget(r.Context(), p, id)
-	}
-	find := func(dashID string) (livedash.Widget, bool, error) {
-		_, widgets, err := d.Service.Dashboard(r.Context(), p, dashID)
-		if err != nil {
-			return livedash.Widget{}, false, err
-		}
-		for _, w := range widgets {
-			if w.ID == id {
-				return w, true, nil
-			}
-		}
-		return livedash.Widget{}, false, nil
-	}
-	if dashboardID != "" {
-		w, ok, err := find(dashboardID)
-		if err == nil && !ok {
-			err = errorf(livedash.ENotFound, "widget %s not found", id)
-		}
-		return w, err
-	}
-	opt := livedash.ListOptions{Limit: livedash.MaxLimit}
-	for {
-		page, err := d.Service.ListDashboards(r.Context(), p, opt)
-		if err != nil {
-			return livedash.Widget{}, err
-		}
-		for _, db := range page.Items {
-			w, ok, err := find(db.ID)
-			if err != nil && livedash.ErrorCode(err) != livedash.ENotFound {
-				return livedash.Widget{}, err
-			}
-			if ok {
-				return w, nil
-			}
-		}
-		if page.NextCursor == "" {
-			return livedash.Widget{}, errorf(livedash.ENotFound, "widget %s not found", id)
-		}
-		opt.Cursor = page.NextCursor
-	}
 }

@@ -29,6 +29,7 @@ type Service interface {
 	UpdateDashboard(ctx context.Context, p livedash.Principal, d livedash.Dashboard) (livedash.Dashboard, error)
 	DeleteDashboard(ctx context.Context, p livedash.Principal, id string, version int64) error
 
+	Widget(ctx context.Context, p livedash.Principal, dashboardID, id string) (livedash.Widget, error)
 	CreateWidget(ctx context.Context, p livedash.Principal, w livedash.Widget) (livedash.Widget, error)
 	UpdateWidget(ctx context.Context, p livedash.Principal, w livedash.Widget) (livedash.Widget, error)
 	DeleteWidget(ctx context.Context, p livedash.Principal, id string, version int64) error

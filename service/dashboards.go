@@ -160,6 +160,22 @@ func (s *Service) widgetDashboard(ctx context.Context, tenant, dashboardID, id s
 	return iw.Widget.DashboardID, nil
 }
 
+// Widget returns widget id as p may see it: ENotFound when it does not exist or its dashboard is
+// private to another user. dashboardID, when known, saves looking the widget's dashboard up.
+func (s *Service) Widget(ctx context.Context, p livedash.Principal, dashboardID, id string) (livedash.Widget, error) {
+	if err := canRead(p); err != nil {
+		return livedash.Widget{}, err
+	}
+	dashID, err := s.widgetDashboard(ctx, p.Tenant, dashboardID, id)
+	if err != nil {
+		return livedash.Widget{}, err
+	}
+	if _, err := s.viewDashboard(ctx, p, dashID); err != nil {
+		return livedash.Widget{}, err
+	}
+	return s.store.Widget(ctx, p.Tenant, dashID, id)
+}
+
 // UpdateWidget replaces type, title, query, options and position of widget w.ID; w.Version is
 // the version the caller read. w.DashboardID may be left empty. Editors and admins, on dashboards
 // they may view.

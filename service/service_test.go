@@ -200,3 +200,44 @@ func sortedStrings(s ...string) []string {
 	slices.Sort(s)
 	return s
 }
+
+func TestWidgetByID(t *testing.T) {
+	e := newEnv(t)
+	shared := e.dashboard(e.editor, livedash.VisibilityShared)
+	private := e.dashboard(e.editor, livedash.VisibilityPrivate)
+	ws := e.widget(e.editor, shared.ID, statWidget("avg", "cpu"))
+	wp := e.widget(e.editor, private.ID, statWidget("avg", "cpu"))
+
+	tests := []struct {
+		name     string
+		p        livedash.Principal
+		dash, id string
+		want     string // widget id, or the error code
+	}{
+		{"shared, by id only", e.viewer, "", ws.ID, ws.ID},
+		{"shared, with its dashboard", e.viewer, shared.ID, ws.ID, ws.ID},
+		{"wrong dashboard hint", e.viewer, private.ID, ws.ID, livedash.ENotFound},
+		{"private, its owner", e.editor, "", wp.ID, wp.ID},
+		{"private, another user", e.editor2, "", wp.ID, livedash.ENotFound},
+		{"private, an admin of the tenant", e.admin, "", wp.ID, livedash.ENotFound},
+		{"another tenant", e.outsider, "", ws.ID, livedash.ENotFound},
+		{"unknown", e.viewer, "", "nope", livedash.ENotFound},
+		{"no role", e.norole, "", ws.ID, livedash.EForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, err := e.svc.Widget(ctxT, tt.p, tt.dash, tt.id)
+			got := w.ID
+			if err != nil {
+				got = livedash.ErrorCode(err)
+			}
+			if got != tt.want {
+				t.Errorf("Widget = %q (%v), want %q", got, err, tt.want)
+			}
+		})
+	}
+	// A restarted node has no widget index yet: it finds the widget in the store.
+	if w, err := e.newService().Widget(ctxT, e.viewer, "", ws.ID); err != nil || w.ID != ws.ID || w.Version != ws.Version {
+		t.Errorf("after a restart: %+v, %v", w, err)
+	}
+}
