@@ -41,37 +41,15 @@ func handleAlertRuleCreate(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		w.Header().Set("ETag", etag(rule.Version))
-		encode(w, http.StatusCreated, rule)
+		encodeVersioned(w, http.StatusCreated, rule, rule.Version)
 	})
 }
 
 func handleAlertRuleGet(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rule, err := d.Service.AlertRule(r.Context(), principalOf(r), r.PathValue("id"))
-		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
-		}
-		w.Header().Set("ETag", etag(rule.Version))
-		encode(w, http.StatusOK, rule)
-	})
+	return getHandler(d, d.Service.AlertRule, func(r livedash.AlertRule) int64 { return r.Version })
 }
 
-func handleAlertRuleDelete(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		version, err := versionOf(r, nil, false)
-		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
-		}
-		if err := d.Service.DeleteAlertRule(r.Context(), principalOf(r), r.PathValue("id"), version); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
-}
+func handleAlertRuleDelete(d Deps) http.Handler { return deleteHandler(d, d.Service.DeleteAlertRule) }
 
 func handleAlertList(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -161,7 +139,6 @@ func handleAlertRuleUpdate(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		w.Header().Set("ETag", etag(rule.Version))
-		encode(w, http.StatusOK, rule)
+		encodeVersioned(w, http.StatusOK, rule, rule.Version)
 	})
 }

@@ -57,8 +57,7 @@ func handleDashboardCreate(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		w.Header().Set("ETag", etag(db.Version))
-		encode(w, http.StatusCreated, viewOf(db, db.Widgets))
+		encodeVersioned(w, http.StatusCreated, viewOf(db, db.Widgets), db.Version)
 	})
 }
 
@@ -69,8 +68,7 @@ func handleDashboardGet(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		w.Header().Set("ETag", etag(db.Version))
-		encode(w, http.StatusOK, viewOf(db, widgets))
+		encodeVersioned(w, http.StatusOK, viewOf(db, widgets), db.Version)
 	})
 }
 
@@ -105,22 +103,8 @@ func handleDashboardUpdate(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		w.Header().Set("ETag", etag(db.Version))
-		encode(w, http.StatusOK, viewOf(db, widgets))
+		encodeVersioned(w, http.StatusOK, viewOf(db, widgets), db.Version)
 	})
 }
 
-func handleDashboardDelete(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		version, err := versionOf(r, nil, false)
-		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
-		}
-		if err := d.Service.DeleteDashboard(r.Context(), principalOf(r), r.PathValue("id"), version); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
-}
+func handleDashboardDelete(d Deps) http.Handler { return deleteHandler(d, d.Service.DeleteDashboard) }

@@ -39,21 +39,12 @@ func handleProjectCreate(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		w.Header().Set("ETag", etag(p.Version))
-		encode(w, http.StatusCreated, p)
+		encodeVersioned(w, http.StatusCreated, p, p.Version)
 	})
 }
 
 func handleProjectGet(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := d.Service.Project(r.Context(), principalOf(r), r.PathValue("id"))
-		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
-		}
-		w.Header().Set("ETag", etag(p.Version))
-		encode(w, http.StatusOK, p)
-	})
+	return getHandler(d, d.Service.Project, func(p livedash.Project) int64 { return p.Version })
 }
 
 func handleProjectUpdate(d Deps) http.Handler {
@@ -86,25 +77,11 @@ func handleProjectUpdate(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		w.Header().Set("ETag", etag(p.Version))
-		encode(w, http.StatusOK, p)
+		encodeVersioned(w, http.StatusOK, p, p.Version)
 	})
 }
 
-func handleProjectDelete(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		version, err := versionOf(r, nil, false)
-		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
-		}
-		if err := d.Service.DeleteProject(r.Context(), principalOf(r), r.PathValue("id"), version); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
-}
+func handleProjectDelete(d Deps) http.Handler { return deleteHandler(d, d.Service.DeleteProject) }
 
 // set copies *v to *dst when v is not nil (the fields a PATCH carries).
 func set[T any](dst *T, v *T) {

@@ -1,28 +1,10 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 
 	"livedash"
 )
-
-// listHandler serves a paginated list: ?limit=&cursor= → {"items":[…],"next_cursor":"…"}.
-func listHandler[T any](d Deps, list func(ctx context.Context, p livedash.Principal, opt livedash.ListOptions) (livedash.Page[T], error)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		opt, err := listOptions(r)
-		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
-		}
-		page, err := list(r.Context(), principalOf(r), opt)
-		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
-		}
-		encode(w, http.StatusOK, pageOf(page))
-	})
-}
 
 type userRequest struct {
 	Email       string   `json:"email"`

@@ -46,8 +46,7 @@ func handleWidgetCreate(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		w.Header().Set("ETag", etag(wg.Version))
-		encode(w, http.StatusCreated, wg)
+		encodeVersioned(w, http.StatusCreated, wg, wg.Version)
 	})
 }
 
@@ -82,25 +81,11 @@ func handleWidgetUpdate(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		w.Header().Set("ETag", etag(wg.Version))
-		encode(w, http.StatusOK, wg)
+		encodeVersioned(w, http.StatusOK, wg, wg.Version)
 	})
 }
 
-func handleWidgetDelete(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		version, err := versionOf(r, nil, false)
-		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
-		}
-		if err := d.Service.DeleteWidget(r.Context(), principalOf(r), r.PathValue("id"), version); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
-}
+func handleWidgetDelete(d Deps) http.Handler { return deleteHandler(d, d.Service.DeleteWidget) }
 
 func handleWidgetValue(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
