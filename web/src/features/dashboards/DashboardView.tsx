@@ -20,7 +20,7 @@ import { useLiveControls } from '../../context/live';
 import { Link, navigate } from '../../context/router';
 import { useToast } from '../../context/toasts';
 import type { DashboardUpdateData, WidgetData, WidgetUpdateData } from '../../realtime';
-import { useRealtime, useRealtimeEvent } from '../../realtime/react';
+import { useRealtime, useRealtimeEvent, useRecoveryFailed } from '../../realtime/react';
 import { ConflictDialog } from './ConflictDialog';
 import { DashboardSettingsDialog } from './DashboardSettingsDialog';
 import { Grid, type ItemControls } from './Grid';
@@ -50,7 +50,7 @@ export function DashboardView({ id }: { id: string }) {
   const { refreshKey } = useLiveControls();
   const board = useDashboard(id);
   const defsRes = useMetricDefinitions();
-  const { connection } = useRealtime({ channels: [`board:${id}`] });
+  useRealtime({ channels: [`board:${id}`] });
   const [values, setValues] = useState<Record<string, WidgetValue>>({});
   const [conflicts, setConflicts] = useState<Conflict[]>([]);
   const [editing, setEditing] = useState<Widget | 'new' | null>(null);
@@ -180,13 +180,9 @@ export function DashboardView({ id }: { id: string }) {
   });
 
   // The board could not be recovered after a reconnect (e.g. a server restart): reload it.
-  useEffect(
-    () =>
-      connection.onRecoveryFailed((f) => {
-        if (f.name === `board:${id}` || f.name === 'dashboard') reload();
-      }),
-    [connection, id, reload],
-  );
+  useRecoveryFailed((f) => {
+    if (f.name === `board:${id}` || f.name === 'dashboard') reload();
+  });
 
   const resolveReload = () => {
     setConflicts([]);

@@ -6,7 +6,7 @@ import type { Widget } from '../../../api/types';
 import { useLiveControls } from '../../../context/live';
 import { useTheme } from '../../../context/theme';
 import { queryRangeMs } from '../../../lib/duration';
-import { useRealtime } from '../../../realtime/react';
+import { useRealtime, useRecoveryFailed } from '../../../realtime/react';
 import { LiveChart } from './live-chart';
 import { chartStepMs } from './ring-buffer';
 import { useVisibility } from './use-visibility';
@@ -92,10 +92,6 @@ export function TimeseriesWidget({
     c.setVisible(visible.current ?? true);
     c.setPaused(pausedRef.current);
     const offMetric = connection.on('metric_update', (e) => c.onMetric(e.data));
-    // The metrics channel could not be recovered after a reconnect: reload the history.
-    const offRecovery = connection.onRecoveryFailed((f) => {
-      if (f.name === 'metrics') setReloads((n) => n + 1);
-    });
     setState({ loading: true, error: null });
     const to = Date.now();
     Promise.all(
@@ -132,12 +128,16 @@ export function TimeseriesWidget({
     return () => {
       ctl.abort();
       offMetric();
-      offRecovery();
       ro?.disconnect();
       c.destroy();
       if (chart.current === c) chart.current = null;
     };
   }, [connection, codesKey, labelsKey, rangeMs, agg, unit, namesKey, theme, refreshKey, reloads, visible]);
+
+  // The metrics channel could not be recovered after a reconnect: load the history again.
+  useRecoveryFailed((f) => {
+    if (f.name === 'metrics') setReloads((n) => n + 1);
+  });
 
   useEffect(() => {
     chart.current?.setPaused(paused);
