@@ -214,16 +214,7 @@ func (p *Policy) owns(ctx context.Context, pr livedash.Principal, channel, kind,
 			return forbidden(channel, "not a member of the project")
 		}
 	case livedash.KindBoard:
-		if p.dir == nil {
-			return forbidden(channel, "dashboards cannot be checked")
-		}
-		ok, err := p.dir.CanViewBoard(ctx, pr, scope)
-		if err != nil {
-			return fmt.Errorf("auth: checking access to dashboard %q: %w", scope, err)
-		}
-		if !ok {
-			return forbidden(channel, "dashboard is not shared with you")
-		}
+		return p.checkBoard(ctx, pr, channel, scope)
 	case livedash.KindUser:
 		if scope != pr.UserID {
 			return forbidden(channel, "belongs to another user")
@@ -304,20 +295,26 @@ func (p *Policy) AuthorizePublish(ctx context.Context, pr livedash.Principal, ch
 			return forbidden(channel, "project is not in your tenant")
 		}
 	case livedash.KindBoard:
-		if p.dir == nil {
-			return forbidden(channel, "dashboards cannot be checked")
-		}
-		ok, err := p.dir.CanViewBoard(ctx, pr, scope)
-		if err != nil {
-			return fmt.Errorf("auth: checking access to dashboard %q: %w", scope, err)
-		}
-		if !ok {
-			return forbidden(channel, "dashboard is not shared with you")
-		}
+		return p.checkBoard(ctx, pr, channel, scope)
 	case livedash.KindGlobal:
 		return forbidden(channel, "publishing requires an API key")
 	default: // unreachable: ValidChannelName refuses unknown kinds
 		return forbidden(channel, "no such channel")
+	}
+	return nil
+}
+
+// checkBoard allows board.{id} to those who may view dashboard id (the store decides).
+func (p *Policy) checkBoard(ctx context.Context, pr livedash.Principal, channel, id string) error {
+	if p.dir == nil {
+		return forbidden(channel, "dashboards cannot be checked")
+	}
+	ok, err := p.dir.CanViewBoard(ctx, pr, id)
+	if err != nil {
+		return fmt.Errorf("auth: checking access to dashboard %q: %w", id, err)
+	}
+	if !ok {
+		return forbidden(channel, "dashboard is not shared with you")
 	}
 	return nil
 }
