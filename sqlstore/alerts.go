@@ -176,20 +176,10 @@ func (s *Store) UpdateAlertRule(ctx context.Context, tenant string, rule livedas
 // DeleteAlertRule implements livedash.AlertStore.
 func (s *Store) DeleteAlertRule(ctx context.Context, tenant, id string, version int64) error {
 	err := s.write(ctx, func(r runner) error {
-		q := "DELETE FROM alert_rules WHERE tenant = ? AND id = ?"
-		args := []any{tenant, id}
-		if version != 0 {
-			q += " AND version = ?"
-			args = append(args, version)
-		}
-		n, err := rowsAffected(r.exec(ctx, q, args...))
-		if err != nil {
+		if err := deleteVersioned(ctx, r, "alert rule", "alert_rules", tenant, id, version); err != nil {
 			return err
 		}
-		if n == 0 {
-			return versionMismatch(ctx, r, "alert rule", "alert_rules", tenant, id)
-		}
-		_, err = r.exec(ctx, "UPDATE alerts SET state = ?, open_rule = NULL, resolved_at = ? WHERE tenant = ? AND open_rule = ?",
+		_, err := r.exec(ctx, "UPDATE alerts SET state = ?, open_rule = NULL, resolved_at = ? WHERE tenant = ? AND open_rule = ?",
 			livedash.AlertResolved, s.nowMS(), tenant, id)
 		return err
 	})

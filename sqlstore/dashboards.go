@@ -152,6 +152,26 @@ func (s *Store) UpdateDashboard(ctx context.Context, tenant string, d livedash.D
 	return s.Dashboard(ctx, tenant, d.ID)
 }
 
+// deleteVersioned deletes record id of table if it is still at version (0: whatever its version),
+// explaining a miss with versionMismatch. extra is the widget's dashboard, as for versionMismatch.
+func deleteVersioned(ctx context.Context, r runner, resource, table, tenant, id string, version int64, extra ...any) error {
+	q := "DELETE FROM " + table + " WHERE tenant = ? AND id = ?"
+	args := []any{tenant, id}
+	if len(extra) == 1 {
+		q += " AND dashboard_id = ?"
+		args = append(args, extra[0])
+	}
+	if version != 0 {
+		q += " AND version = ?"
+		args = append(args, version)
+	}
+	n, err := rowsAffected(r.exec(ctx, q, args...))
+	if err == nil && n == 0 {
+		return versionMismatch(ctx, r, resource, table, tenant, id, extra...)
+	}
+	return err
+}
+
 // versionMismatch explains an optimistic update or delete that matched no row: ENotFound when
 // the record is gone, *VersionConflict with the current version otherwise. It must be the first
 // read of its transaction: on MySQL (repeatable read) the first read fixes the snapshot, and one
@@ -177,17 +197,7 @@ func versionMismatch(ctx context.Context, r runner, resource, table, tenant, id 
 // DeleteDashboard implements livedash.DashboardStore.
 func (s *Store) DeleteDashboard(ctx context.Context, tenant, id string, version int64) error {
 	err := s.write(ctx, func(r runner) error {
-		q := "DELETE FROM dashboards WHERE tenant = ? AND id = ?"
-		args := []any{tenant, id}
-		if version != 0 {
-			q += " AND version = ?"
-			args = append(args, version)
-		}
-		n, err := rowsAffected(r.exec(ctx, q, args...))
-		if err == nil && n == 0 {
-			return versionMismatch(ctx, r, "dashboard", "dashboards", tenant, id)
-		}
-		return err
+		return deleteVersioned(ctx, r, "dashboard", "dashboards", tenant, id, version)
 	})
 	return fail("delete dashboard", err)
 }

@@ -216,17 +216,7 @@ func (s *Store) UpdateProject(ctx context.Context, tenant string, p livedash.Pro
 // DeleteProject implements livedash.ProjectStore.
 func (s *Store) DeleteProject(ctx context.Context, tenant, id string, version int64) error {
 	err := s.write(ctx, func(r runner) error {
-		q := "DELETE FROM projects WHERE tenant = ? AND id = ?"
-		args := []any{tenant, id}
-		if version != 0 {
-			q += " AND version = ?"
-			args = append(args, version)
-		}
-		n, err := rowsAffected(r.exec(ctx, q, args...))
-		if err == nil && n == 0 {
-			return versionMismatch(ctx, r, "project", "projects", tenant, id)
-		}
-		return err
+		return deleteVersioned(ctx, r, "project", "projects", tenant, id, version)
 	})
 	return fail("delete project", err)
 }

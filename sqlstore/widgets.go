@@ -192,17 +192,7 @@ func (s *Store) MoveWidgets(ctx context.Context, tenant, dashboardID string, mov
 // DeleteWidget implements livedash.DashboardStore.
 func (s *Store) DeleteWidget(ctx context.Context, tenant, dashboardID, id string, version int64) error {
 	err := s.write(ctx, func(r runner) error {
-		q := "DELETE FROM widgets WHERE tenant = ? AND dashboard_id = ? AND id = ?"
-		args := []any{tenant, dashboardID, id}
-		if version != 0 {
-			q += " AND version = ?"
-			args = append(args, version)
-		}
-		n, err := rowsAffected(r.exec(ctx, q, args...))
-		if err == nil && n == 0 {
-			return versionMismatch(ctx, r, "widget", "widgets", tenant, id, dashboardID)
-		}
-		return err
+		return deleteVersioned(ctx, r, "widget", "widgets", tenant, id, version, dashboardID)
 	})
 	return fail("delete widget", err)
 }
